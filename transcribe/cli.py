@@ -1,0 +1,82 @@
+"""Command line: ``transcribe INPUT [-o OUT.md] [options]``.
+
+Thin by design: it turns options into :class:`transcribe.pipeline.Options`,
+runs the pipeline, and turns every error into one line on stderr with exit
+status 1 (input, model, output) or 2 (usage).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from transcribe import __version__
+from transcribe.asr import BUNDLED_MODEL
+from transcribe.errors import EXIT_INPUT, TranscribeError
+from transcribe.pipeline import Options, run
+from transcribe.progress import Reporter
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]})
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"transcribe {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def transcribe(
+    input: Path = typer.Argument(..., metavar="INPUT", help="Audio or video file (anything ffmpeg reads).", show_default=False),
+    output: Optional[Path] = typer.Option(
+        None, "-o", "--output",
+        help="Markdown notes to write. Default: INPUT's name with .md, beside INPUT. "
+             "The transcript is saved beside it as NAME.transcript.json.", show_default=False),
+    force: bool = typer.Option(False, "--force", help="Replace existing output files."),
+    model: str = typer.Option(
+        BUNDLED_MODEL, "--model",
+        help="ASR model: 'base' (bundled multilingual Whisper base), a faster-whisper model "
+             "name such as 'small' (downloaded when online), or a CTranslate2 model directory."),
+    language: str = typer.Option(
+        "auto", "--language", help="Spoken language as an ISO 639-1 code (en, zh, ...), or 'auto' to detect."),
+    chapters: Optional[int] = typer.Option(
+        None, "--chapters", help="Force this many chapters. Default: chosen from where the topic changes.",
+        show_default=False),
+    audio_track: int = typer.Option(0, "--audio-track", help="Which audio stream to transcribe, 0 = first."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (int8 on CPU, float16 on CUDA)."),
+    threads: int = typer.Option(0, "--threads", help="CPU threads for the ASR model; 0 = all cores."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress output (warnings and errors still show)."),
+    debug: bool = typer.Option(False, "--debug", help="Show a full traceback on errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Turn a recorded talk into time-coded markdown chapter notes, offline."""
+    opts = Options(input=input, output=output, force=force, model=model,
+                   language=None if language == "auto" else language, chapters=chapters,
+                   audio_track=audio_track, device=device, threads=threads)
+    try:
+        run(opts, Reporter(quiet=quiet))
+    except TranscribeError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"transcribe: error: {exc.message}", file=sys.stderr)
+        raise typer.Exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("transcribe: interrupted; nothing was written", file=sys.stderr)
+        raise typer.Exit(130)
+    except Exception as exc:  # a bug: still one line unless --debug
+        if debug:
+            traceback.print_exc()
+        print(f"transcribe: error: {input}: {type(exc).__name__}: {exc} "
+              "(run with --debug for details)", file=sys.stderr)
+        raise typer.Exit(EXIT_INPUT)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

