@@ -238,7 +238,7 @@ def transcribe(
     """
     segments: list[Segment] = []
     if audio.duration < 0.1:
-        return Transcript([], language or "en", audio.offset + audio.duration, model_name, source or {})
+        return Transcript([], language or "und", audio.offset + audio.duration, model_name, source or {})
     pieces, info = whisper_model.transcribe(
         audio.samples, language=language, task="transcribe",
         vad_filter=True, word_timestamps=True)
@@ -253,4 +253,6 @@ def transcribe(
             on_progress(min(seg.end, audio.duration))
     if on_progress:
         on_progress(audio.duration)
-    return Transcript(segments, info.language, round(off + audio.duration, 3), model_name, source or {})
+    # Without speech the detected language means nothing: record "und" (ISO 639-2 undetermined).
+    spoken = language or (info.language if segments else "und")
+    return Transcript(segments, spoken, round(off + audio.duration, 3), model_name, source or {})

@@ -142,6 +142,7 @@ def probe(path: Path) -> MediaInfo:
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise TranscribeError(f"{path}: not a media file ({_short(exc)})") from exc
     with container:
+        fmt = container.format.name or ""
         base = float(container.start_time) / av.time_base if container.start_time else 0.0
         duration = float(container.duration) / av.time_base if container.duration else 0.0
         streams, audio = [], []
@@ -157,6 +158,8 @@ def probe(path: Path) -> MediaInfo:
                 start=max(0.0, start), language=s.metadata.get("language")))
     if not streams:
         raise TranscribeError(f"{path}: not a media file (no streams found)")
+    if not audio and (fmt.endswith("_pipe") or fmt == "image2"):
+        raise TranscribeError(f"{path}: not a media file (it is an image: {streams[0].split()[-1]})")
     if not audio:
         raise TranscribeError(f"{path}: no audio stream (streams found: {', '.join(streams)})")
     return MediaInfo(path=path, duration=duration, audio=audio, streams=streams)
@@ -197,6 +200,8 @@ def decode(info: MediaInfo, track: int = 0) -> Audio:
 
 
 def _short(exc: BaseException) -> str:
+    if getattr(exc, "strerror", None):  # PyAV: "Invalid data found when processing input"
+        return str(exc.strerror)
     text = str(exc).strip().splitlines()
     text = text[0] if text else type(exc).__name__
     # PyAV appends ": 'path'" to its messages; the caller already names the file.

@@ -7,6 +7,7 @@ matches the input and model, and writes the notes and the transcript atomically.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +43,14 @@ def transcript_path(notes_path: Path) -> Path:
 
 
 def source_fingerprint(info: media.MediaInfo, track: int) -> dict:
-    """What identifies the input for transcript reuse: name, size, mtime, track."""
-    st = info.path.stat()
-    return {"file": info.path.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "audio_track": track}
+    """What identifies the input for transcript reuse: name, size, SHA-256 of its first MiB, track.
+
+    Not the mtime, so that a copied or cloned file still matches its saved transcript.
+    """
+    with open(info.path, "rb") as fh:
+        head = hashlib.sha256(fh.read(1 << 20)).hexdigest()
+    return {"file": info.path.name, "size": info.path.stat().st_size, "head_sha256": head,
+            "audio_track": track}
 
 
 def model_label(model: str) -> str:

@@ -57,7 +57,7 @@ def render_markdown(header: NotesHeader, notes: list[ChapterNotes]) -> str:
     lines += [
         f"- **Source:** {_escape(header.source)}",
         f"- **Duration:** {hms(header.duration)}",
-        f"- **Language:** {header.language}",
+        f"- **Language:** {'unknown' if header.language == 'und' else header.language}",
         f"- **Model:** {_escape(header.model)}",
         f"- **Audio track:** {track}",
         "",

@@ -27,6 +27,16 @@ def check_output(path: Path, force: bool) -> None:
         raise TranscribeError(f"{folder}: output folder is not writable; choose another with -o")
 
 
+def _file_mode(path: Path) -> int:
+    """The mode the file should get: the old file's, else 0o666 less the umask (mkstemp makes 0o600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` via a temporary file in the same folder,
     fsync, then rename over ``path``: readers see the old file or the new one, never half.
@@ -43,6 +53,7 @@ def write_atomic(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+            os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:

@@ -1,0 +1,85 @@
+"""The real CLI on bad and odd inputs: one clear line, the right exit code, nothing written."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ffmpeg, run_cli
+
+
+def _assert_one_line_error(proc, *needles: str, code: int = 1) -> None:
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("transcribe: error: ")
+    assert "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("missing.mp4", None, "no such file"),
+    ("empty.mp4", b"", "empty file"),
+    ("notes.mp4", b"just some text\n" * 50, "not a media file"),
+    ("picture.mp4", bytes.fromhex("89504e470d0a1a0a") + b"\0" * 200, "not a media file"),
+])
+def test_bad_files(tmp_path, name, content, message):
+    f = tmp_path / name
+    if content is not None:
+        f.write_bytes(content)
+    proc = run_cli(f)
+    _assert_one_line_error(proc, name, message)
+    assert not f.with_suffix(".md").exists()
+    assert not list(tmp_path.glob("*.json"))
+
+
+def test_directory_and_video_without_audio(tmp_path):
+    _assert_one_line_error(run_cli(tmp_path), "is a directory")
+    f = tmp_path / "silent film.mp4"
+    ffmpeg("-f", "lavfi", "-i", "color=c=black:s=64x48:d=2", "-c:v", "libx264", str(f))
+    _assert_one_line_error(run_cli(f), "silent film.mp4", "no audio stream", "video h264")
+    assert not f.with_suffix(".md").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--chapters", "0"], "--chapters 0"),
+    (["--language", "xx"], "--language xx"),
+    (["--audio-track", "1"], "--audio-track 1"),
+])
+def test_bad_options_exit_2(tmp_path, args, message):
+    f = tmp_path / "tone.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=d=1", str(f))
+    _assert_one_line_error(run_cli(f, *args), message, code=2)
+    assert not f.with_suffix(".md").exists()
+
+
+def test_silence_is_not_an_error_and_invents_nothing(tmp_path):
+    f = tmp_path / "quiet room.wav"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "30", str(f))
+    proc = run_cli(f, "-q")
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "quiet room.md").read_text()
+    assert "No speech was found in this recording." in md
+    assert "## " not in md
+    assert (tmp_path / "quiet room.transcript.json").is_file()
+
+
+def test_existing_output_is_kept_without_force(tmp_path):
+    f = tmp_path / "tone.wav"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "3", str(f))
+    out = tmp_path / "mine.md"
+    out.write_text("my own notes\n")
+    _assert_one_line_error(run_cli(f, "-o", out), "mine.md", "already exists", "--force")
+    assert out.read_text() == "my own notes\n"
+    proc = run_cli(f, "-o", out, "--force", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "No speech" in out.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.md", "mine.transcript.json", "tone.wav"]
+
+
+def test_help_lists_every_option_with_defaults():
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    for option in ("--output", "--force", "--model", "--language", "--chapters", "--audio-track",
+                   "--device", "--threads", "--quiet", "--debug", "[default: base]", "[default: auto]"):
+        assert option in proc.stdout

@@ -1,0 +1,78 @@
+"""Stages 5 and 6: extractive notes and their markdown."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLES
+from transcribe import chapters, render, summaries
+from transcribe.asr import Transcript
+from transcribe.chapters import Chapter
+from transcribe.sentences import Sentence, load_nlp, split_sentences
+
+
+@pytest.fixture(scope="module")
+def sample_notes():
+    tr = Transcript.load(SAMPLES / "talk.transcript.json")
+    nlp = load_nlp("en")
+    sents = split_sentences(tr, nlp)
+    vecs = chapters.embed(sents, chapters.load_encoder())
+    chs = chapters.segment(sents, vecs, tr.duration)
+    return sents, summaries.summarize(chs, sents, vecs, "en", nlp)
+
+
+def test_notes_are_extractive_and_bounded(sample_notes):
+    sents, notes = sample_notes
+    titles = [n.title for n in notes]
+    assert all(0 < len(t) <= summaries.MAX_TITLE_CHARS for t in titles)
+    assert len(set(t.lower() for t in titles)) == len(titles)
+    for n in notes:
+        own = [s.text for s in sents[n.chapter.first:n.chapter.last]]
+        text = " ".join(own)
+        # every summary sentence and key point is a sentence (or the start of one) of this chapter
+        assert n.summary and all(part in text for part in re.split(r"(?<=[.?!])\s+", n.summary.rstrip("…")))
+        assert 1 <= len(n.key_points) <= summaries.MAX_KEY_POINTS or len(own) <= 3
+        for p in n.key_points:
+            assert n.chapter.start <= p.time < n.chapter.end
+            assert any(s.startswith(p.text.rstrip("…")) for s in own)
+        assert [p.time for p in n.key_points] == sorted(p.time for p in n.key_points)
+
+
+def test_mandarin_title_is_short_and_from_the_text():
+    text = ["北京的房地产市场在下降。", "房地产中介机构的收入也在下降。", "政府出台了新的房地产调控政策。"]
+    sents = [Sentence(i, i * 5.0, i * 5.0 + 4.0, t) for i, t in enumerate(text)]
+    vecs = np.eye(3, 8, dtype=np.float32)
+    notes = summaries.summarize([Chapter(0, 0.0, 15.0, 0, 3)], sents, vecs, "zh")
+    title = notes[0].title
+    assert 0 < len(title) <= summaries.MAX_TITLE_CJK
+    assert all(part in "".join(text) for part in title.split("、"))
+    assert " " not in notes[0].summary
+
+
+def test_hms():
+    assert render.hms(0) == "00:00:00"
+    assert render.hms(3725.9) == "01:02:05"
+    assert render.hms(3 * 3600 + 59) == "03:00:59"
+
+
+def test_markdown_layout(sample_notes):
+    _, notes = sample_notes
+    header = render.NotesHeader("talk.mp4", 662.0, "en", "Whisper base")
+    md = render.render_markdown(header, notes)
+    assert md.startswith("# talk.mp4\n")
+    assert "- **Duration:** 00:11:02" in md
+    outline = re.findall(r"^- (\d\d:\d\d:\d\d) – (.+)$", md, re.M)
+    sections = re.findall(r"^## (\d\d:\d\d:\d\d) – (.+)$", md, re.M)
+    assert outline == sections and len(sections) == len(notes)
+    assert sections[0][0] == "00:00:00"
+    assert re.search(r"^- \*\*\[\d\d:\d\d:\d\d\]\*\* \S", md, re.M)
+    assert md.endswith("\n") and not md.endswith("\n\n")
+
+
+def test_no_speech_markdown_invents_nothing():
+    md = render.render_markdown(render.NotesHeader("quiet.wav", 20.0, "und", "Whisper base"), [])
+    assert render.NO_SPEECH in md
+    assert "## " not in md and "- **Language:** unknown" in md
