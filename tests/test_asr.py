@@ -22,6 +22,12 @@ def test_bundled_model_checksum():
     assert set(files) == {"model.bin", "config.json", "tokenizer.json", "vocabulary.txt"}
 
 
+def test_bundled_model_checksum_mismatch_is_one_clear_error(monkeypatch):
+    monkeypatch.setattr(asr, "BUNDLED_SHA256", "0" * 64)
+    with pytest.raises(TranscribeError, match="corrupt.*reinstall"):
+        asr.bundled_model_files()
+
+
 def test_transcribes_english_with_word_times(model, speech_clip):
     audio = media.decode(media.probe(speech_clip))
     tr = asr.transcribe(audio, model)
@@ -64,6 +70,13 @@ def test_language_codes():
     assert asr.check_language("ZH") == "zh"
     with pytest.raises(UsageError):
         asr.check_language("xx")
+
+
+def test_unknown_model_name_offline_says_how_to_supply_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    with pytest.raises(TranscribeError, match="--model /path/to/model"):
+        asr.load_model("tiny", device="cpu")
 
 
 def test_model_directory_errors(tmp_path):

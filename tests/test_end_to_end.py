@@ -41,4 +41,4 @@ def test_sample_talk_to_chapter_notes(tmp_path):
                            capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert "Reusing the transcript" in again.stderr and "Transcribing" not in again.stderr
-    assert len(re.findall(r"^## ", out.read_text(encoding="utf-8"), re.M)) == 3
+    assert len(re.findall(r"^## \d\d:\d\d:\d\d – ", out.read_text(encoding="utf-8"), re.M)) == 3

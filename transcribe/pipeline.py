@@ -87,13 +87,13 @@ def run(opts: Options, reporter: Reporter | None = None) -> Path:
         reporter.step(f"Reusing the transcript in {tpath}")
     else:
         check_output(tpath, opts.force)
+        reporter.step(f"Loading the ASR model ({opts.model})")
+        model = asr.load_model(opts.model, opts.device, opts.threads)
         reporter.step(f"Decoding {opts.input} (audio track {opts.audio_track})")
         audio = media.decode(info, opts.audio_track)
         if info.duration > 0 and audio.offset + audio.duration < 0.9 * info.duration - 1.0:
             reporter.warn(f"{opts.input}: only {render.hms(audio.offset + audio.duration)} of "
                           f"{render.hms(info.duration)} could be decoded; transcribing that part")
-        reporter.step(f"Loading the ASR model ({opts.model})")
-        model = asr.load_model(opts.model, opts.device, opts.threads)
         with reporter.audio("Transcribing", audio.duration) as update:
             transcript = asr.transcribe(audio, model, model_name=opts.model, language=language,
                                         source=source, on_progress=update)
@@ -105,7 +105,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> Path:
         source=opts.input.name, duration=transcript.duration, language=transcript.language,
         model=model_label(transcript.model), audio_track=opts.audio_track, audio_tracks=len(info.audio))
     write_atomic(out, render.render_markdown(header, notes))
-    reporter.step(f"Wrote {out} ({len(notes)} chapters)")
+    reporter.step(f"Wrote {out} ({len(notes)} chapter{'' if len(notes) == 1 else 's'})")
     return out
 
 

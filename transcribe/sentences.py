@@ -13,6 +13,7 @@ pauses between words.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from transcribe.asr import Transcript, Word
@@ -51,6 +52,9 @@ def load_nlp(language: str):
     if language == "en":
         return spacy.load(ENGLISH_MODEL, exclude=["ner"])
     if language == "zh":
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not progress
         nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     else:
         try:
