@@ -61,7 +61,7 @@ def test_hms():
 def test_markdown_layout(sample_notes):
     _, notes = sample_notes
     header = render.NotesHeader("talk.mp4", 662.0, "en", "Whisper base")
-    md = render.render_markdown(header, notes)
+    md = render.render_markdown(render.Notes(header, notes))
     assert md.startswith("# talk.mp4\n")
     assert "- **Duration:** 00:11:02" in md
     outline = re.findall(r"^- (\d\d:\d\d:\d\d) – (.+)$", md, re.M)
@@ -73,6 +73,6 @@ def test_markdown_layout(sample_notes):
 
 
 def test_no_speech_markdown_invents_nothing():
-    md = render.render_markdown(render.NotesHeader("quiet.wav", 20.0, "und", "Whisper base"), [])
+    md = render.render_markdown(render.Notes(render.NotesHeader("quiet.wav", 20.0, "und", "Whisper base"), []))
     assert render.NO_SPEECH in md
     assert "## " not in md and "- **Language:** unknown" in md

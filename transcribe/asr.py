@@ -61,8 +61,10 @@ class Transcript:
         language: ISO 639-1 code spoken (detected or given), e.g. ``"en"``.
         duration: length of the recording, seconds.
         model: the model used, e.g. ``"base"`` or a directory.
-        source: provenance of the input (file name, size, mtime, audio track),
-            used to tell whether a saved transcript still matches its input.
+        source: provenance of the input (file name, size, hash of its first
+            MiB, audio track), used to tell whether a saved transcript still matches its input.
+        task: ``"transcribe"`` (text in the spoken language) or ``"translate"``
+            (Whisper's translation into English; times still those of the speech).
     """
 
     segments: list[Segment]
@@ -70,6 +72,12 @@ class Transcript:
     duration: float
     model: str
     source: dict[str, Any] = field(default_factory=dict)
+    task: str = "transcribe"
+
+    @property
+    def text_language(self) -> str:
+        """Language of the text: English after ``translate``, else the spoken language."""
+        return "en" if self.task == "translate" else self.language
 
     @property
     def has_speech(self) -> bool:
@@ -102,7 +110,8 @@ class Transcript:
             Segment(s["start"], s["end"], s["text"], [Word(**w) for w in s.get("words", [])])
             for s in data["segments"]
         ]
-        return cls(segments, data["language"], data["duration"], data["model"], data.get("source", {}))
+        return cls(segments, data["language"], data["duration"], data["model"], data.get("source", {}),
+                   data.get("task", "transcribe"))
 
     @classmethod
     def load(cls, path: Path) -> "Transcript":
@@ -237,12 +246,40 @@ def load_model(model: str = BUNDLED_MODEL, device: str = "auto", threads: int = 
             "Offline, pass a local CTranslate2 model directory: --model /path/to/model") from exc
 
 
+PROMPTS = {"zh": "以下是普通话的句子。"}
+"""Prompts per language: for Mandarin it asks, by example, for simplified characters
+with punctuation, which Whisper otherwise often leaves out. It is given as
+faster-whisper's ``hotwords``, which precede every 30 s window, with
+``condition_on_previous_text=False``: as an ``initial_prompt`` it reached only the
+first window, and conditioning on the previous window made Whisper base repeat
+itself (AISHELL BAC009S0724W0121 ended in a repeated clause)."""
+DETECT_WINDOW_S = 600.0
+"""Language detection looks at the speech (after VAD) in this much audio from the start."""
+
+
+def detect_language(audio: Audio, whisper_model) -> str | None:
+    """The spoken language by Whisper's language-ID head, on speech only (Silero VAD first),
+    so music or silence at the start does not decide it. ``None`` when no speech is found.
+    """
+    import numpy as np
+    from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+
+    head = audio.samples[: int(DETECT_WINDOW_S * audio.sample_rate)]
+    chunks = get_speech_timestamps(head, VadOptions())
+    if not chunks:
+        return None
+    speech = np.concatenate(collect_chunks(head, chunks)[0])
+    language, _prob, _all = whisper_model.detect_language(speech)
+    return language
+
+
 def transcribe(
     audio: Audio,
     whisper_model,
     *,
     model_name: str = BUNDLED_MODEL,
     language: str | None = None,
+    task: str = "transcribe",
     source: dict[str, Any] | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> Transcript:
@@ -252,7 +289,8 @@ def transcribe(
         audio: 16 kHz mono PCM; its ``offset`` is added to every time.
         whisper_model: a ``faster_whisper.WhisperModel`` (see :func:`load_model`).
         model_name: recorded in the transcript.
-        language: ISO 639-1 code, or ``None`` to detect it.
+        language: ISO 639-1 code, or ``None`` to detect it (:func:`detect_language`).
+        task: ``"transcribe"`` or ``"translate"`` (into English).
         source: provenance stored in the transcript.
         on_progress: called with the seconds of audio done after each segment.
 
@@ -261,10 +299,14 @@ def transcribe(
     """
     segments: list[Segment] = []
     if audio.duration < 0.1:
-        return Transcript([], language or "und", audio.offset + audio.duration, model_name, source or {})
+        return Transcript([], language or "und", audio.offset + audio.duration, model_name, source or {}, task)
+    given = language
+    if language is None:
+        language = detect_language(audio, whisper_model)
+    prompt = PROMPTS.get(language) if task == "transcribe" else None
     pieces, info = whisper_model.transcribe(
-        audio.samples, language=language, task="transcribe",
-        vad_filter=True, word_timestamps=True)
+        audio.samples, language=language, task=task, hotwords=prompt,
+        condition_on_previous_text=prompt is None, vad_filter=True, word_timestamps=True)
     off = audio.offset
     for seg in pieces:
         text = seg.text.strip()
@@ -277,5 +319,5 @@ def transcribe(
     if on_progress:
         on_progress(audio.duration)
     # Without speech the detected language means nothing: record "und" (ISO 639-2 undetermined).
-    spoken = language or (info.language if segments else "und")
-    return Transcript(segments, spoken, round(off + audio.duration, 3), model_name, source or {})
+    spoken = given or (language or info.language if segments else "und")
+    return Transcript(segments, spoken, round(off + audio.duration, 3), model_name, source or {}, task)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -35,8 +35,8 @@ def transcribe(
     input: Path = typer.Argument(..., metavar="INPUT", help="Audio or video file (anything ffmpeg reads).", show_default=False),
     output: Optional[Path] = typer.Option(
         None, "-o", "--output",
-        help="Markdown notes to write. Default: INPUT's name with .md, beside INPUT. "
-             "The transcript is saved beside it as NAME.transcript.json.", show_default=False),
+        help="Notes to write (the first --format). Default: INPUT's name with the format's suffix, "
+             "beside INPUT. The transcript is saved beside it as NAME.transcript.json.", show_default=False),
     force: bool = typer.Option(False, "--force", help="Replace existing output files."),
     model: str = typer.Option(
         BUNDLED_MODEL, "--model",
@@ -50,6 +50,21 @@ def transcribe(
     audio_track: int = typer.Option(0, "--audio-track", help="Which audio stream to transcribe, 0 = first."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (int8 on CPU, float16 on CUDA)."),
     threads: int = typer.Option(0, "--threads", help="CPU threads for the ASR model; 0 = all cores."),
+    formats: List[str] = typer.Option(
+        ["md"], "-f", "--format",
+        help="Output format, repeatable: md (notes), json (everything, see transcribe/notes.schema.json), "
+             "srt, vtt (subtitles), youtube (chapter list for a video description), ffmetadata "
+             "(ffmpeg chapter file). The first goes to -o, the others beside it."),
+    embed_chapters: Optional[Path] = typer.Option(
+        None, "--embed-chapters", metavar="OUT",
+        help="Also write a copy of INPUT with the chapters in the file itself "
+             "(.mp4 .m4v .m4a .mov .mkv .mka .webm; streams copied, not re-encoded). "
+             "INPUT is never modified.", show_default=False),
+    script: str = typer.Option("simplified", "--script",
+                               help="Chinese output script: simplified or traditional."),
+    translate: bool = typer.Option(False, "--translate",
+                                   help="English notes from non-English speech (Whisper's translate "
+                                        "task); times stay those of the speech."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress output (warnings and errors still show)."),
     debug: bool = typer.Option(False, "--debug", help="Show a full traceback on errors."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
@@ -58,7 +73,8 @@ def transcribe(
     """Turn a recorded talk into time-coded markdown chapter notes, offline."""
     opts = Options(input=input, output=output, force=force, model=model,
                    language=None if language == "auto" else language, chapters=chapters,
-                   audio_track=audio_track, device=device, threads=threads)
+                   audio_track=audio_track, device=device, threads=threads, formats=formats,
+                   embed_chapters=embed_chapters, script=script, translate=translate)
     try:
         run(opts, Reporter(quiet=quiet))
     except TranscribeError as exc:

@@ -218,3 +218,70 @@ def _short(exc: BaseException) -> str:
     text = text[0] if text else type(exc).__name__
     # PyAV appends ": 'path'" to its messages; the caller already names the file.
     return text.split(": '")[0][:120]
+
+
+EMBED_SUFFIXES = (".mp4", ".m4v", ".m4a", ".mov", ".mkv", ".mka", ".webm")
+"""Containers that hold chapters and into which :func:`embed_chapters` can copy streams."""
+
+
+def check_embed_target(source: Path, out: Path, force: bool) -> None:
+    """Fail early unless ``out`` is a new file of a chapter-capable container, not ``source``.
+
+    Raises:
+        UsageError: unsupported extension, or ``out`` is the input itself.
+        TranscribeError: ``out`` exists and ``force`` is off.
+    """
+    from transcribe.errors import UsageError
+
+    if out.suffix.lower() not in EMBED_SUFFIXES:
+        raise UsageError(f"--embed-chapters {out}: chapters can be embedded in "
+                         f"{', '.join(EMBED_SUFFIXES)} files")
+    if out.exists() and out.resolve() == Path(source).resolve():
+        raise UsageError(f"--embed-chapters {out}: that is the input; the input is never modified, "
+                         "name a new file")
+    if out.exists() and not force:
+        raise TranscribeError(f"{out}: already exists; use --force to replace it")
+
+
+def embed_chapters(source: Path, ffmetadata: str, out: Path) -> None:
+    """Write a copy of ``source`` to ``out`` with the chapters of ``ffmetadata`` (ffmpeg's
+    ``;FFMETADATA1`` text). Video and audio streams (and subtitles, for Matroska) are copied,
+    not re-encoded; the source's own metadata is kept. ``out`` appears atomically.
+
+    Runs ``ffmpeg -i SOURCE -f ffmetadata -i META -map 0:v? -map 0:a? -map_metadata 0
+    -map_chapters 1 -c copy OUT``.
+
+    Raises:
+        TranscribeError: ffmpeg cannot put these streams in that container.
+    """
+    import tempfile
+
+    fd, meta = tempfile.mkstemp(prefix=".transcribe-", suffix=".ffmeta", dir=out.parent)
+    tmp = out.parent / f".transcribe-{os.getpid()}{out.suffix}"
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(ffmetadata)
+        suffix = out.suffix.lower()
+        maps = ([] if suffix in (".m4a", ".mka") else ["0:v?"]) + ["0:a?"]
+        maps += ["0:s?"] if suffix in (".mkv", ".mka") else []
+        args = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source),
+                "-f", "ffmetadata", "-i", meta]
+        for m in maps:
+            args += ["-map", m]
+        args += ["-map_metadata", "0", "-map_chapters", "1", "-c", "copy", str(tmp)]
+        proc = subprocess.run([ffmpeg_executable(), *args], capture_output=True, timeout=DECODE_TIMEOUT_S * 10)
+        if proc.returncode != 0:
+            detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise TranscribeError(f"{out}: ffmpeg could not write the copy with chapters"
+                                  f" ({detail[-1][:160] if detail else 'no detail'}); try a .mkv file")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except subprocess.TimeoutExpired as exc:
+        raise TranscribeError(f"{out}: ffmpeg took too long to copy {source}") from exc
+    except OSError as exc:
+        raise TranscribeError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    finally:
+        for leftover in (meta, tmp):
+            if os.path.exists(leftover):
+                os.unlink(leftover)

