@@ -87,3 +87,13 @@ def test_model_directory_errors(tmp_path):
     (tmp_path / "model.bin").write_bytes(b"garbage")
     with pytest.raises(TranscribeError, match="cannot load the model"):
         asr.load_model(str(tmp_path), device="cpu")
+
+
+def test_hand_edited_transcript_with_bad_values_is_refused(tmp_path):
+    good = asr.Transcript([asr.Segment(0.0, 1.0, "hi", [asr.Word(0.0, 1.0, " hi")])], "en", 2.0, "base")
+    data = json.loads(good.to_json())
+    data["segments"][0]["start"] = "abc"
+    f = tmp_path / "x.transcript.json"
+    f.write_text(json.dumps(data))
+    with pytest.raises(TranscribeError, match="x.transcript.json: not a readable transcript"):
+        asr.Transcript.load(f)

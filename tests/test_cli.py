@@ -83,3 +83,67 @@ def test_help_lists_every_option_with_defaults():
     for option in ("--output", "--force", "--model", "--language", "--chapters", "--audio-track",
                    "--device", "--threads", "--quiet", "--debug", "[default: base]", "[default: auto]"):
         assert option in proc.stdout
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    """On a terminal the live bar shows audio time done / total and the speed."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    f = tmp_path / "room.wav"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "10", str(f))
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    proc = subprocess.run([sys.executable, "-m", "transcribe", str(f)], stderr=slave,
+                          stdout=subprocess.DEVNULL, timeout=300)
+    os.close(slave)
+    reader.join(timeout=5)
+    os.close(master)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, screen
+    assert "Transcribing" in screen and "00:00:10" in screen and "real time" in screen
+    assert "Traceback" not in screen and "error" not in screen
+
+
+def test_output_may_not_be_the_input(tmp_path):
+    f = tmp_path / "talk.mp3"
+    ffmpeg("-f", "lavfi", "-i", "sine=d=2", str(f))
+    before = f.read_bytes()
+    _assert_one_line_error(run_cli(f, "-o", f, "--force"), "that is the input file", code=2)
+    md_input = tmp_path / "audio.md"
+    md_input.write_bytes(before)
+    _assert_one_line_error(run_cli(md_input, "--force"), "that is the input file", code=2)
+    assert f.read_bytes() == before and md_input.read_bytes() == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--threads", "-4"], "--threads -4"),
+    (["-o", "newdir/"], "is a folder"),
+])
+def test_more_bad_options(tmp_path, args, message):
+    f = tmp_path / "tone.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=d=1", str(f))
+    proc = run_cli(f, *args, cwd=tmp_path)
+    _assert_one_line_error(proc, message, code=2)
+    assert len(proc.stderr) < 400
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tone.wav"]
+
+
+def test_devices_are_not_media_files():
+    _assert_one_line_error(run_cli("/dev/zero"), "/dev/zero", "not a regular file")

@@ -107,11 +107,13 @@ class Transcript:
         if data.get("version") != TRANSCRIPT_VERSION or "segments" not in data:
             raise ValueError("not a transcribe transcript (version %r)" % data.get("version"))
         segments = [
-            Segment(s["start"], s["end"], s["text"], [Word(**w) for w in s.get("words", [])])
+            Segment(float(s["start"]), float(s["end"]), str(s["text"]),
+                    [Word(float(w["start"]), float(w["end"]), str(w["text"]), float(w.get("probability", 1.0)))
+                     for w in s.get("words", [])])
             for s in data["segments"]
         ]
-        return cls(segments, data["language"], data["duration"], data["model"], data.get("source", {}),
-                   data.get("task", "transcribe"))
+        return cls(segments, str(data["language"]), float(data["duration"]), str(data["model"]),
+                   dict(data.get("source", {})), str(data.get("task", "transcribe")))
 
     @classmethod
     def load(cls, path: Path) -> "Transcript":

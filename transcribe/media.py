@@ -124,6 +124,9 @@ def check_readable(path: Path) -> None:
         raise TranscribeError(f"{path}: no such file")
     if path.is_dir():
         raise TranscribeError(f"{path}: is a directory, not a media file")
+    if not path.is_file():
+        raise TranscribeError(f"{path}: not a regular file (a device, pipe or socket); "
+                              "save the recording to a file first")
     if not os.access(path, os.R_OK):
         raise TranscribeError(f"{path}: permission denied (cannot read the file)")
     if path.stat().st_size == 0:

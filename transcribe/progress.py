@@ -48,12 +48,11 @@ class Reporter:
             from rich.progress import (BarColumn, Progress, TextColumn, TimeRemainingColumn)
 
             columns = [TextColumn("{task.description}"), BarColumn(),
-                       TextColumn("{task.fields[done]} / {task.fields[total]}"),
+                       TextColumn("{task.fields[done]} / {task.fields[length]}"),
                        TextColumn("{task.fields[speed]}"), TimeRemainingColumn()]
             start = time.monotonic()
             with Progress(*columns, console=Console(file=self.stream), transient=False) as bar:
-                task = bar.add_task(label, total=max(total_s, 1e-6), done=hms(0),
-                                    total_s=total_s, speed="", **{"total": hms(total_s)})
+                task = bar.add_task(label, total=max(total_s, 1e-6), done=hms(0), length=hms(total_s), speed="")
 
                 def update(done: float) -> None:
                     elapsed = max(time.monotonic() - start, 1e-6)
