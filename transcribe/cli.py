@@ -7,6 +7,7 @@ status 1 (input, model, output) or 2 (usage).
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -17,7 +18,7 @@ import typer
 from transcribe import __version__
 from transcribe.asr import BUNDLED_MODEL
 from transcribe.errors import EXIT_INPUT, TranscribeError
-from transcribe.pipeline import Options, run
+from transcribe.pipeline import ChaptersOptions, Options, run, run_chapters
 from transcribe.progress import Reporter
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
@@ -33,7 +34,7 @@ def _version(value: bool) -> None:
 @app.command()
 def transcribe(
     input: Path = typer.Argument(..., metavar="INPUT", help="Audio or video file (anything ffmpeg reads).", show_default=False),
-    output: Optional[Path] = typer.Option(
+    output: Optional[str] = typer.Option(
         None, "-o", "--output",
         help="Notes to write (the first --format). Default: INPUT's name with the format's suffix, "
              "beside INPUT. The transcript is saved beside it as NAME.transcript.json.", show_default=False),
@@ -49,7 +50,8 @@ def transcribe(
         show_default=False),
     audio_track: int = typer.Option(0, "--audio-track", help="Which audio stream to transcribe, 0 = first."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (int8 on CPU, float16 on CUDA)."),
-    threads: int = typer.Option(0, "--threads", help="CPU threads for the ASR model; 0 = all cores."),
+    threads: int = typer.Option(0, "--threads", help="CPU threads for the ASR model; 0 = CTranslate2's "
+                                "default (up to 4)."),
     formats: List[str] = typer.Option(
         ["md"], "-f", "--format",
         help="Output format, repeatable: md (notes), json (everything, see transcribe/notes.schema.json), "
@@ -70,25 +72,78 @@ def transcribe(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
-    """Turn a recorded talk into time-coded markdown chapter notes, offline."""
-    opts = Options(input=input, output=output, force=force, model=model,
+    """Turn a recorded talk into time-coded markdown chapter notes, offline.
+
+    Notes from an existing transcript, without ASR: transcribe chapters TRANSCRIPT
+    (see transcribe chapters --help).
+    """
+    _check_output_option(output, input)
+    opts = Options(input=input, output=Path(output) if output is not None else None, force=force, model=model,
                    language=None if language == "auto" else language, chapters=chapters,
                    audio_track=audio_track, device=device, threads=threads, formats=formats,
                    embed_chapters=embed_chapters, script=script, translate=translate)
+    _guarded(lambda: run(opts, Reporter(quiet=quiet)), input, debug)
+
+
+chapters_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
+                           context_settings={"help_option_names": ["-h", "--help"]})
+
+
+@chapters_app.command()
+def chapters(
+    transcript: Path = typer.Argument(
+        ..., metavar="TRANSCRIPT", show_default=False,
+        help="A NAME.transcript.json of this tool, an .srt or .vtt file, or plain text with one "
+             "sentence or utterance per line, each optionally starting with [HH:MM:SS]. "
+             "Text without times gets chapters by sentence."),
+    output: Optional[str] = typer.Option(
+        None, "-o", "--output", show_default=False,
+        help="File for the first --format. Default: the transcript's name with the format's suffix."),
+    formats: List[str] = typer.Option(["md"], "-f", "--format",
+                                      help="md, json, srt, vtt, youtube or ffmetadata; repeatable."),
+    n_chapters: Optional[int] = typer.Option(None, "--chapters", show_default=False,
+                                             help="Force this many chapters."),
+    language: str = typer.Option("auto", "--language",
+                                 help="Language of the text (ISO 639-1); auto: the JSON's, else zh or en "
+                                      "by the characters used."),
+    script: str = typer.Option("simplified", "--script", help="Chinese output script: simplified or traditional."),
+    force: bool = typer.Option(False, "--force", help="Replace existing output files."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress output."),
+    debug: bool = typer.Option(False, "--debug", help="Show a full traceback on errors."),
+) -> None:
+    """Chapter notes from an existing transcript, without running ASR."""
+    _check_output_option(output, transcript)
+    opts = ChaptersOptions(transcript=transcript, output=Path(output) if output is not None else None,
+                           force=force, language=None if language == "auto" else language,
+                           chapters=n_chapters, formats=formats, script=script)
+    _guarded(lambda: run_chapters(opts, Reporter(quiet=quiet)), transcript, debug)
+
+
+def _check_output_option(output: str | None, source: Path) -> None:
+    if output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir()):
+        print(f"transcribe: error: -o {output}: is a folder; give a file name such as "
+              f"{Path(output) / (source.stem + '.md')}", file=sys.stderr)
+        raise typer.Exit(2)
+
+
+def _guarded(job, source: Path, debug: bool) -> None:
+    """Run ``job``; every failure becomes one line on stderr and an exit status."""
     try:
-        run(opts, Reporter(quiet=quiet))
+        job()
     except TranscribeError as exc:
         if debug:
             traceback.print_exc()
         print(f"transcribe: error: {exc.message}", file=sys.stderr)
         raise typer.Exit(exc.exit_code)
     except KeyboardInterrupt:
-        print("transcribe: interrupted; nothing was written", file=sys.stderr)
+        print("transcribe: interrupted; every output file is either complete or not written "
+              "(run the same command again to finish)", file=sys.stderr)
         raise typer.Exit(130)
     except Exception as exc:  # a bug: still one line unless --debug
         if debug:
             traceback.print_exc()
-        print(f"transcribe: error: {input}: {type(exc).__name__}: {exc} "
+        detail = " ".join(str(exc).split())[:200]
+        print(f"transcribe: error: {source}: {type(exc).__name__}: {detail} "
               "(run with --debug for details)", file=sys.stderr)
         raise typer.Exit(EXIT_INPUT)
 
@@ -96,16 +151,21 @@ def transcribe(
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the command, exits with its status.
 
-    Click's own usage errors (a missing argument, a non-integer ``--chapters``)
-    are turned into the same one-line format as ours, exit status 2.
+    ``transcribe chapters ...`` runs the transcript-only command (unless a file
+    named ``chapters`` exists here: then it is the input). Click's own usage
+    errors (a missing argument, a non-integer ``--chapters``) are turned into
+    the same one-line format as ours, exit status 2.
     """
-    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else list(argv)
+    sub = bool(args) and args[0] == "chapters" and not Path("chapters").exists()
+    command = typer.main.get_command(chapters_app if sub else app)
     try:
-        status = command.main(args=argv, prog_name="transcribe", standalone_mode=False)
+        status = command.main(args=args[1:] if sub else args, standalone_mode=False,
+                              prog_name="transcribe chapters" if sub else "transcribe")
     except typer.TyperException as exc:  # Click's UsageError/BadParameter (exit_code 2)
         print(f"transcribe: error: {exc.format_message()} (see transcribe --help)", file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.Abort:
-        print("transcribe: interrupted; nothing was written", file=sys.stderr)
+        print("transcribe: interrupted; every output file is either complete or not written", file=sys.stderr)
         sys.exit(130)
     sys.exit(status if isinstance(status, int) else 0)

@@ -8,6 +8,7 @@ matches the input and model, and writes the notes and the transcript atomically.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,27 +44,26 @@ class Options:
     translate: bool = False
 
 
-def output_paths(opts: Options) -> dict[str, Path]:
-    """Where each ``--format`` goes: ``-o`` for the first, the others beside it with
-    their own suffixes (:data:`transcribe.render.FORMATS`); without ``-o``, beside the input.
+def output_paths(formats: list[str], output: Path | None, base: Path) -> dict[str, Path]:
+    """Where each ``--format`` goes: ``output`` (``-o``) for the first, the others beside it
+    with their own suffixes (:data:`transcribe.render.FORMATS`); without ``-o``, ``base`` +
+    each suffix (``base`` is the input's path without its suffix).
 
     Raises:
         UsageError: an unknown format name.
     """
-    for fmt in opts.formats:
+    for fmt in formats:
         if fmt not in render.FORMATS:
             raise UsageError(f"--format {fmt}: unknown format (choose from {', '.join(render.FORMATS)})")
-    formats = list(dict.fromkeys(opts.formats)) or ["md"]
-    if opts.output is not None:
+    formats = list(dict.fromkeys(formats)) or ["md"]
+    if output is not None:
         first_suffix = render.FORMATS[formats[0]][0]
-        name = opts.output.name
-        stem = name[: -len(first_suffix)] if name.endswith(first_suffix) else opts.output.stem
-        base = opts.output.with_name(stem or name)
-    else:
-        base = opts.input.with_suffix("")
+        name = output.name
+        stem = name[: -len(first_suffix)] if name.endswith(first_suffix) else output.stem
+        base = output.with_name(stem or name)
     paths = {fmt: base.with_name(base.name + render.FORMATS[fmt][0]) for fmt in formats}
-    if opts.output is not None:
-        paths[formats[0]] = opts.output
+    if output is not None:
+        paths[formats[0]] = output
     return paths
 
 
@@ -115,17 +115,26 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         raise UsageError(f"--chapters {opts.chapters}: must be 1 or more")
     if opts.audio_track < 0:
         raise UsageError(f"--audio-track {opts.audio_track}: must be 0 or more")
+    if opts.threads < 0:
+        raise UsageError(f"--threads {opts.threads}: must be 0 (automatic) or more")
+    cores = os.cpu_count() or 1
+    if opts.threads > cores:
+        reporter.warn(f"--threads {opts.threads} is more than this machine's {cores} cores; "
+                      "that makes transcription slower, not faster")
     if opts.script not in SCRIPTS:
         raise UsageError(f"--script {opts.script}: use simplified or traditional")
     language = asr.check_language(opts.language)
     task = "translate" if opts.translate else "transcribe"
     asr.model_directory(opts.model)  # a bad --model DIR fails now, not after decoding
-    outputs = output_paths(opts)
+    outputs = output_paths(opts.formats, opts.output, opts.input.with_suffix(""))
     tpath = transcript_path(next(iter(outputs.values())))
     info = media.probe(opts.input)
     if not 0 <= opts.audio_track < len(info.audio):
         raise UsageError(f"--audio-track {opts.audio_track}: {opts.input} has {len(info.audio)} "
                          f"audio track(s), numbered from 0")
+    for path in [*outputs.values(), tpath]:
+        if _same_file(path, opts.input):
+            raise UsageError(f"{path}: that is the input file; choose another output with -o")
     for path in outputs.values():
         check_output(path, opts.force)
     if opts.embed_chapters is not None:
@@ -133,9 +142,14 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         check_output(opts.embed_chapters, opts.force)
     source = source_fingerprint(info, opts.audio_track)
 
-    transcript = _saved_transcript(tpath, source, opts.model, language, task)
+    transcript, found_at = None, None
+    for candidate in dict.fromkeys([tpath, transcript_path(opts.input.with_suffix(".md"))]):
+        transcript = _saved_transcript(candidate, source, opts.model, language, task)
+        if transcript is not None:
+            found_at = candidate
+            break
     if transcript is not None:
-        reporter.step(f"Reusing the transcript in {tpath}")
+        reporter.step(f"Reusing the transcript in {found_at}")
     else:
         check_output(tpath, opts.force)
         reporter.step(f"Loading the ASR model ({opts.model})")
@@ -158,6 +172,9 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         model=model_label(transcript.model), audio_track=opts.audio_track, audio_tracks=len(info.audio),
         spoken_language=transcript.language if opts.translate else None)
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter)
+    if opts.chapters is not None and notes.chapters and len(notes.chapters) < opts.chapters:
+        reporter.warn(f"--chapters {opts.chapters}: only {len(notes.chapters)} chapters of at least "
+                      f"{chapters.MIN_CHAPTER_S:.0f} s fit this recording")
     if "youtube" in outputs:
         for message in render.youtube_chapters(notes)[1]:
             reporter.warn(f"youtube: {message}")
@@ -178,10 +195,12 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
 
 
 def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapters: int | None = None,
-                script: str = "simplified", reporter: Reporter | None = None) -> render.Notes:
+                script: str = "simplified", reporter: Reporter | None = None,
+                timed: bool = True) -> render.Notes:
     """Sentences, chapters and summaries for a transcript.
 
-    Chinese text is first converted to ``script``. No speech gives notes without chapters.
+    Chinese text is first converted to ``script``. No speech gives notes without
+    chapters. ``timed=False`` (text without times) places chapters by sentence.
     """
     reporter = reporter or Reporter(quiet=True)
     transcript = sentences.convert_script(transcript, script)
@@ -193,9 +212,16 @@ def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapte
     nlp = sentences.load_nlp(language)
     sents = sentences.split_sentences(transcript, nlp)
     vectors = chapters.embed(sents, chapters.load_encoder())
-    spans = chapters.segment(sents, vectors, transcript.duration, n_chapters)
+    spans = chapters.segment(sents, vectors, transcript.duration, n_chapters, timed=timed)
     chapter_notes = summaries.summarize(spans, sents, vectors, language, nlp if language == "en" else None)
     return render.Notes(header, chapter_notes, sents, transcript.segments)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
 
 
 def _saved_transcript(path: Path, source: dict, model: str, language: str | None,
@@ -212,3 +238,61 @@ def _saved_transcript(path: Path, source: dict, model: str, language: str | None
     if language is not None and saved.language != language:
         return None
     return saved
+
+
+@dataclass
+class ChaptersOptions:
+    """What ``transcribe chapters TRANSCRIPT`` was asked for."""
+
+    transcript: Path
+    output: Path | None = None
+    force: bool = False
+    language: str | None = None
+    chapters: int | None = None
+    formats: list[str] = field(default_factory=lambda: ["md"])
+    script: str = "simplified"
+
+
+def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> list[Path]:
+    """Notes from an existing transcript (JSON, SRT, WebVTT or plain text), no ASR.
+
+    Raises:
+        TranscribeError: unreadable transcript or output problem.
+        UsageError: a bad option value.
+    """
+    from transcribe import readers
+
+    reporter = reporter or Reporter(quiet=True)
+    if opts.chapters is not None and opts.chapters < 1:
+        raise UsageError(f"--chapters {opts.chapters}: must be 1 or more")
+    if opts.script not in SCRIPTS:
+        raise UsageError(f"--script {opts.script}: use simplified or traditional")
+    language = asr.check_language(opts.language)
+    source = opts.transcript
+    outputs = output_paths(opts.formats, opts.output, source.with_name(_strip_transcript_suffix(source.name)))
+    for path in outputs.values():
+        if _same_file(path, source):
+            raise UsageError(f"{path}: that is the transcript itself; choose another output with -o")
+        check_output(path, opts.force)
+    transcript, timed = readers.load_transcript(source, language)
+    reporter.step(f"Read {len(transcript.segments)} segments from {source}")
+    header = render.NotesHeader(
+        source=str(transcript.source.get("file") or source.name), duration=transcript.duration,
+        language=transcript.text_language, model=model_label(transcript.model) if transcript.model
+        not in ("text", "subtitles") else f"none ({transcript.model} input)", timed=timed)
+    notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed)
+    written = []
+    for fmt, path in outputs.items():
+        write_atomic(path, render.FORMATS[fmt][1](notes))
+        written.append(path)
+    n = len(notes.chapters)
+    reporter.step(f"Wrote {', '.join(str(p) for p in written)} ({n} chapter{'' if n == 1 else 's'})")
+    return written
+
+
+def _strip_transcript_suffix(name: str) -> str:
+    """``talk.transcript.json`` -> ``talk``; ``talk.srt`` -> ``talk``."""
+    for suffix in (".transcript.json", ".json", ".srt", ".vtt", ".txt"):
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return Path(name).stem

@@ -60,6 +60,8 @@ class NotesHeader:
         audio_track: which audio track was transcribed (0 = first).
         audio_tracks: how many audio tracks the file has.
         spoken_language: the language spoken, when the notes are a translation.
+        timed: False for text without times: chapter "times" are then sentence
+            numbers, shown as ``¶ N`` (1-based) instead of ``HH:MM:SS``.
     """
 
     source: str
@@ -69,6 +71,7 @@ class NotesHeader:
     audio_track: int = 0
     audio_tracks: int = 1
     spoken_language: str | None = None
+    timed: bool = True
 
 
 @dataclass
@@ -128,7 +131,7 @@ def render_markdown(notes: Notes) -> str:
         language += f" ({lab['translated']} {h.spoken_language})"
     lines += [
         f"- **{lab['source']}:** {_escape(h.source)}",
-        f"- **{lab['duration']}:** {hms(h.duration)}",
+        f"- **{lab['duration']}:** {hms(h.duration) if h.timed else '—'}",
         f"- **{lab['language']}:** {language}",
         f"- **{lab['model']}:** {_escape(h.model)}",
         f"- **{lab['track']}:** {track}",
@@ -137,14 +140,17 @@ def render_markdown(notes: Notes) -> str:
     if not notes.chapters:
         lines += [f"_{lab['no_speech']}_"]
         return "\n".join(lines) + "\n"
+    def when(seconds: float) -> str:
+        return hms(seconds) if h.timed else f"¶ {int(seconds) + 1}"
+
     lines += [f"## {lab['outline']}", ""]
-    lines += [f"- {hms(n.chapter.start)} – {_escape(n.title)}" for n in notes.chapters]
+    lines += [f"- {when(n.chapter.start)} – {_escape(n.title)}" for n in notes.chapters]
     lines.append("")
     for n in notes.chapters:
-        lines += [f"## {hms(n.chapter.start)} – {_escape(n.title)}", "",
+        lines += [f"## {when(n.chapter.start)} – {_escape(n.title)}", "",
                   f"**{lab['summary']}:** {_escape(n.summary)}", ""]
         if n.key_points:
-            lines += [f"- **[{hms(p.time)}]** {_escape(p.text)}" for p in n.key_points]
+            lines += [f"- **[{when(p.time)}]** {_escape(p.text)}" for p in n.key_points]
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -156,7 +162,7 @@ def notes_dict(notes: Notes) -> dict:
         "version": JSON_VERSION,
         "metadata": {"source": h.source, "duration": h.duration, "language": h.language,
                      "spoken_language": h.spoken_language or h.language, "model": h.model,
-                     "audio_track": h.audio_track, "audio_tracks": h.audio_tracks},
+                     "audio_track": h.audio_track, "audio_tracks": h.audio_tracks, "timed": h.timed},
         "chapters": [{"index": n.chapter.index, "start": n.chapter.start, "end": n.chapter.end,
                       "title": n.title, "summary": n.summary,
                       "key_points": [{"time": p.time, "text": p.text} for p in n.key_points]}

@@ -42,7 +42,8 @@ _LEADING_WORDS = re.compile(
     r"^(?:(?:the|a|an|this|that|these|those|our|your|my|his|her|its|their|some|any|"
     r"so|well|and|but|now|okay|ok|you know|i mean)\s+)+", re.IGNORECASE)
 _FILLER = {"thing", "things", "way", "lot", "kind", "sort", "something", "anything",
-           "everything", "nothing", "people", "one", "ones", "time", "times", "stuff", "quote", "end quote"}
+           "everything", "nothing", "people", "one", "ones", "time", "times", "stuff", "quote", "end quote",
+           "someplace", "somewhere", "anywhere", "everyone", "someone", "guy", "guys", "bit", "yeah", "okay"}
 
 
 @dataclass
@@ -97,7 +98,8 @@ def summarize(
         vecs = embeddings[ch.first:ch.last]
         centrality = _centrality(vecs)
         summary_idx = _summary_indices(sents, centrality)
-        points_idx = _mmr([i for i in range(len(sents)) if i not in summary_idx], vecs, centrality)
+        candidates = [i for i in range(len(sents)) if i not in summary_idx and _substantial(sents[i].text)]
+        points_idx = _mmr(candidates, vecs, centrality)
         sep = "" if language in ("zh", "ja") else " "
         summary = sep.join(sents[i].text for i in summary_idx)
         summary = _clip(summary, MAX_SUMMARY_CHARS)
@@ -147,6 +149,11 @@ def _mmr(candidates: list[int], vecs: np.ndarray, centrality: np.ndarray) -> lis
     return chosen
 
 
+def _substantial(text: str) -> bool:
+    """Worth a key point: at least 5 words (8 characters of CJK), not "I'll check."."""
+    return len(text.split()) >= 5 or sum(1 for c in text if "\u4e00" <= c <= "\u9fff") >= 8
+
+
 def _is_cjk(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in text)
 
@@ -193,8 +200,11 @@ def make_title(text: str, central: str, language: str, ranker, nlp, used: set[st
                 phrase = phrase[0].lower() + phrase[1:]
             if len(phrase) < 3 or phrase.lower() in _FILLER or not any(c.isalpha() for c in phrase):
                 continue
-            if all(t.is_stop or t.pos_ == "PRON" for t in p.chunks[0]):
+            chunk = p.chunks[0]
+            if all(t.is_stop or t.pos_ == "PRON" for t in chunk):
                 continue
+            if chunk.root.pos_ not in ("NOUN", "PROPN") or chunk.root.lower_ in _FILLER:
+                continue  # titles are noun phrases about something
             if phrase.lower() not in (x.lower() for x in phrases):
                 phrases.append(phrase)
             if len(phrases) == 4:
@@ -202,8 +212,8 @@ def make_title(text: str, central: str, language: str, ranker, nlp, used: set[st
         for first in range(len(phrases)):
             for second in range(first + 1, len(phrases)):
                 a, b = phrases[first], phrases[second]
-                if a.lower() in b.lower() or b.lower() in a.lower():
-                    continue
+                if _stems(a) & _stems(b):
+                    continue  # "eyewitness accounts and eyewitness descriptions"
                 title = _sentence_case(f"{a} and {b}")
                 if len(title) <= MAX_TITLE_CHARS and title.lower() not in used:
                     return title
@@ -213,6 +223,11 @@ def make_title(text: str, central: str, language: str, ranker, nlp, used: set[st
     limit = MAX_TITLE_CJK if _is_cjk(central) else MAX_TITLE_CHARS
     title = _clip(_LEADING_WORDS.sub("", central).rstrip(".?!。？！"), limit) or "…"
     return _sentence_case(title)
+
+
+def _stems(text: str) -> set[str]:
+    """Crude stems (first 5 letters of words of 3+ letters): "letter" and "letters" share one."""
+    return {w[:5] for w in re.findall(r"\w{3,}", text.lower())}
 
 
 def _sentence_case(text: str) -> str:

@@ -1,0 +1,109 @@
+"""`transcribe chapters TRANSCRIPT`: notes from JSON, SRT, WebVTT and plain text, without ASR."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+from conftest import SAMPLES, run_cli, sample_truth
+from transcribe.errors import TranscribeError
+from transcribe.readers import guess_language, load_transcript
+
+
+def _starts(md: str) -> list[str]:
+    return re.findall(r"^## (\S+(?: \d+)?) – ", md, re.M)[1:]  # [0] is the Outline heading's neighbour
+
+
+def _seconds(stamp: str) -> int:
+    h, m, s = map(int, stamp.split(":"))
+    return h * 3600 + m * 60 + s
+
+
+def test_plain_text_with_and_without_times(tmp_path):
+    timed = tmp_path / "timed.txt"
+    timed.write_text("[00:00:01] Hello and welcome.\n[01:02] We start with printing.\nNo stamp here.\n"
+                     "[1:00:00.5] The end.\n", encoding="utf-8")
+    tr, is_timed = load_transcript(timed)
+    assert is_timed and [s.start for s in tr.segments] == [1.0, 62.0, 62.0, 3600.5]
+    assert tr.segments[1].text == "We start with printing." and tr.language == "en"
+    plain = tmp_path / "plain.txt"
+    plain.write_text("第一句话。\n\n第二句话。\n", encoding="utf-8")
+    tr, is_timed = load_transcript(plain)
+    assert not is_timed and [s.start for s in tr.segments] == [0.0, 1.0] and tr.language == "zh"
+    assert guess_language("Hello 你好") == "en"
+
+
+def test_bad_transcripts(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    with pytest.raises(TranscribeError, match="no text found"):
+        load_transcript(empty)
+    latin1 = tmp_path / "old.txt"
+    latin1.write_bytes("caf\xe9\n".encode("latin-1"))
+    with pytest.raises(TranscribeError, match="not UTF-8"):
+        load_transcript(latin1)
+    broken = tmp_path / "x.json"
+    broken.write_text("{")
+    with pytest.raises(TranscribeError, match="not a readable transcript"):
+        load_transcript(broken)
+
+
+def test_cli_on_the_sample_transcript_and_its_subtitles(tmp_path):
+    shutil.copy(SAMPLES / "talk.transcript.json", tmp_path / "talk.transcript.json")
+    proc = run_cli("chapters", tmp_path / "talk.transcript.json", "-q", "-f", "md", "-f", "srt")
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "talk.md").read_text(encoding="utf-8")
+    starts = [_seconds(s) for s in re.findall(r"^## (\d\d:\d\d:\d\d) – ", md, re.M)]
+    for topic in sample_truth()["chapters"]:
+        assert min(abs(s - topic["start"]) for s in starts) <= 20
+    # the SRT written from it, read back as a transcript, gives the same chapters within a few seconds
+    proc = run_cli("chapters", tmp_path / "talk.srt", "-q", "-o", tmp_path / "from_srt.md")
+    assert proc.returncode == 0, proc.stderr
+    again = [_seconds(s) for s in re.findall(r"^## (\d\d:\d\d:\d\d) – ", (tmp_path / "from_srt.md").read_text(), re.M)]
+    for topic in sample_truth()["chapters"]:
+        assert min(abs(s - topic["start"]) for s in again) <= 20
+
+
+def test_cli_plain_text_without_times_places_chapters_by_sentence(tmp_path):
+    printing = ["The printing press changed how books were made in Europe.",
+                "Gutenberg used movable metal type and oil-based ink for his Bible.",
+                "Typefaces of the early printers imitated the handwriting of scribes.",
+                "Paper mills spread across Europe as demand for printed books grew.",
+                "The cost of a printed book fell far below that of a copied manuscript.",
+                "Printers in Venice cut elegant roman and italic typefaces.",
+                "Each page was set by hand, letter by letter, in a composing stick.",
+                "The press pulled two pages at a time onto damp paper.",
+                "Printed pamphlets carried the ideas of the Reformation across Europe.",
+                "By 1500, presses in more than two hundred towns had printed millions of books."]
+    football = ["The football season opened with a win for the home team.",
+                "The striker scored twice in the second half of the match.",
+                "Fans filled the stadium and sang until the final whistle.",
+                "The coach praised the defence after the game.",
+                "Next week the team travels to play the league leaders.",
+                "Tickets for the away match sold out within an hour.",
+                "The goalkeeper saved a penalty in the last minute of the game.",
+                "Two players were booked for fouls in a rough first half.",
+                "The club signed a young midfielder from a rival team.",
+                "The team is now third in the league table after ten matches."]
+    lines = printing + football
+    f = tmp_path / "notes in text.txt"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_cli("chapters", f, "-q", "-f", "md", "-f", "json")
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "notes in text.md").read_text(encoding="utf-8")
+    assert re.findall(r"^## (¶ \d+) – ", md, re.M) == ["¶ 1", "¶ 11"]
+    data = json.loads((tmp_path / "notes in text.json").read_text(encoding="utf-8"))
+    assert data["metadata"]["timed"] is False and [c["start"] for c in data["chapters"]] == [0.0, 10.0]
+
+
+def test_cli_chapters_errors(tmp_path):
+    proc = run_cli("chapters", tmp_path / "none.srt")
+    assert proc.returncode == 1 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
+    f = tmp_path / "t.txt"
+    f.write_text("one line\n")
+    proc = run_cli("chapters", f, "-o", f, "--force")
+    assert proc.returncode == 2 and "the transcript itself" in proc.stderr
+    assert f.read_text() == "one line\n"

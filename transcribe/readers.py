@@ -1,0 +1,107 @@
+"""Transcripts in: the project's transcript JSON, SRT, WebVTT, or plain text.
+
+In: a path. Out: :class:`transcribe.asr.Transcript` plus whether it has times,
+for ``transcribe chapters TRANSCRIPT``.
+
+* ``*.json``: the transcript this tool saves (``NAME.transcript.json``).
+* ``*.srt`` / ``*.vtt``: subtitle cues become segments (read with pysubs2).
+* anything else: plain text, one sentence or utterance per line, each
+  optionally starting with ``[HH:MM:SS]``, ``[MM:SS]`` or ``[H:MM:SS.s]``.
+  Lines without a time take the previous line's; a file without any times is
+  untimed, and its chapters are placed by line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from transcribe.asr import Segment, Transcript
+from transcribe.errors import TranscribeError
+from transcribe.media import check_readable
+
+_STAMP = re.compile(r"^\s*\[(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)\]\s*")
+
+
+def guess_language(text: str) -> str:
+    """``"zh"`` when a third or more of the letters are CJK ideographs, else ``"en"``."""
+    letters = [c for c in text if c.isalpha()]
+    cjk = sum(1 for c in letters if "\u4e00" <= c <= "\u9fff")
+    return "zh" if letters and cjk * 3 >= len(letters) else "en"
+
+
+def load_transcript(path: Path, language: str | None = None) -> tuple[Transcript, bool]:
+    """Read a transcript file; returns ``(transcript, timed)``.
+
+    Args:
+        path: a ``.json`` transcript of this tool, ``.srt``, ``.vtt`` or plain text (UTF-8).
+        language: ISO 639-1 code of the text; ``None`` keeps the JSON's or guesses (zh/en).
+
+    Raises:
+        TranscribeError: unreadable, empty, or not in any of these forms.
+    """
+    path = Path(path)
+    check_readable(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        transcript, timed = Transcript.load(path), True
+    elif suffix in (".srt", ".vtt"):
+        transcript, timed = _subtitles(path), True
+    else:
+        transcript, timed = _plain_text(path)
+    if not transcript.segments:
+        raise TranscribeError(f"{path}: no text found")
+    if language is not None:
+        transcript.language = language
+    elif suffix != ".json":
+        transcript.language = guess_language(" ".join(s.text for s in transcript.segments[:200]))
+    return transcript, timed
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TranscribeError(f"{path}: not UTF-8 text") from exc
+
+
+def _subtitles(path: Path) -> Transcript:
+    import pysubs2
+
+    try:
+        subs = pysubs2.SSAFile.from_string(_read_text(path), format_=path.suffix.lower()[1:])
+    except Exception as exc:  # pysubs2 raises several parse error types
+        raise TranscribeError(f"{path}: not a readable {path.suffix[1:].upper()} file ({exc})") from exc
+    segments = [Segment(e.start / 1000.0, e.end / 1000.0, " ".join(e.plaintext.split()))
+                for e in subs if e.plaintext.strip()]
+    duration = max((s.end for s in segments), default=0.0)
+    return Transcript(segments, "und", duration, "subtitles", {"file": path.name})
+
+
+def _plain_text(path: Path) -> tuple[Transcript, bool]:
+    lines = [line.strip() for line in _read_text(path).splitlines() if line.strip()]
+    stamped = []
+    for line in lines:
+        m = _STAMP.match(line)
+        seconds = None
+        if m:
+            seconds = int(m[1] or 0) * 3600 + int(m[2]) * 60 + float(m[3])
+            line = line[m.end():].strip()
+        if line:
+            stamped.append((seconds, line))
+    timed = any(t is not None for t, _ in stamped)
+    segments, last = [], 0.0
+    for i, (t, line) in enumerate(stamped):
+        if timed:
+            last = t if t is not None else last
+            start = last
+        else:
+            start = float(i)
+        segments.append(Segment(start, start, line))
+    for seg, nxt in zip(segments, segments[1:]):
+        seg.end = max(seg.start, nxt.start)
+    if segments:
+        segments[-1].end = segments[-1].start + (5.0 if timed else 1.0)
+    duration = segments[-1].end if segments else 0.0
+    return Transcript(segments, "und", duration, "text", {"file": path.name}), timed
+
