@@ -33,7 +33,7 @@ def _version(value: bool) -> None:
 
 @app.command()
 def transcribe(
-    input: Path = typer.Argument(..., metavar="INPUT", help="Audio or video file (anything ffmpeg reads).", show_default=False),
+    input: Path = typer.Argument(..., metavar="INPUT", readable=False, help="Audio or video file (anything ffmpeg reads).", show_default=False),
     output: Optional[str] = typer.Option(
         None, "-o", "--output",
         help="Notes to write (the first --format). Default: INPUT's name with the format's suffix, "
@@ -92,7 +92,7 @@ chapters_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
 @chapters_app.command()
 def chapters(
     transcript: Path = typer.Argument(
-        ..., metavar="TRANSCRIPT", show_default=False,
+        ..., metavar="TRANSCRIPT", show_default=False, readable=False,
         help="A NAME.transcript.json of this tool, an .srt or .vtt file, or plain text with one "
              "sentence or utterance per line, each optionally starting with [HH:MM:SS]. "
              "Text without times gets chapters by sentence."),
