@@ -147,3 +147,15 @@ def test_more_bad_options(tmp_path, args, message):
 
 def test_devices_are_not_media_files():
     _assert_one_line_error(run_cli("/dev/zero"), "/dev/zero", "not a regular file")
+
+
+def test_outputs_may_not_collide(tmp_path):
+    f = tmp_path / "talk.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=d=2", str(f))
+    for args, message in [
+        (["-o", tmp_path / "talk.transcript.json", "--force"], "that is the transcript"),
+        (["-o", tmp_path / "notes.srt", "-f", "md", "-f", "srt"], "two outputs would share"),
+        (["-o", tmp_path / "a.mp4", "--embed-chapters", tmp_path / "a.mp4"], "two outputs would share"),
+    ]:
+        _assert_one_line_error(run_cli(f, *args), message, code=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.wav"]

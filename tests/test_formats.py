@@ -183,6 +183,6 @@ def test_embed_refuses_unknown_container_and_the_input_itself(tmp_path):
     mp4 = tmp_path / "b.mp4"
     ffmpeg("-f", "lavfi", "-i", "sine=d=1", str(mp4))
     proc = run_cli(mp4, "--embed-chapters", mp4, "--force")
-    assert proc.returncode == 2 and "the input is never modified" in proc.stderr
+    assert proc.returncode == 2 and "that is the input file" in proc.stderr
     proc = run_cli(f, "--format", "docx")
     assert proc.returncode == 2 and "unknown format" in proc.stderr

@@ -88,3 +88,12 @@ def test_translate_gives_english_notes_with_the_speech_times(tmp_path):
     text = " ".join(s["text"] for s in data["sentences"])
     assert not _cjk(text) and len(re.findall(r"[A-Za-z]+", text)) > 20
     assert all(0 <= s["start"] <= s["end"] <= data["metadata"]["duration"] + 0.5 for s in data["sentences"])
+
+
+def test_traditional_script_follows_phrases_not_single_characters():
+    words = [Word(i * 0.2, i * 0.2 + 0.15, t) for i, t in enumerate(["他", "给", "买了", "饼", "干", "和", "头", "发"])]
+    tr = Transcript([Segment(0.0, 2.0, "他给买了饼干和头发", words)], "zh", 2.0, "base")
+    converted = convert_script(tr, "traditional").segments[0]
+    assert converted.text == "他給買了餅乾和頭髮"
+    assert "".join(w.text for w in converted.words) == "他給買了餅乾和頭髮"
+    assert [len(w.text) for w in converted.words] == [len(w.text) for w in words]

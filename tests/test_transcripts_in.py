@@ -107,3 +107,43 @@ def test_cli_chapters_errors(tmp_path):
     proc = run_cli("chapters", f, "-o", f, "--force")
     assert proc.returncode == 2 and "the transcript itself" in proc.stderr
     assert f.read_text() == "one line\n"
+
+
+def test_text_that_is_not_really_text_or_goes_back_in_time(tmp_path):
+    nul = tmp_path / "nul.txt"
+    nul.write_bytes(b"\x00" * 1000)
+    with pytest.raises(TranscribeError, match="NUL"):
+        load_transcript(nul)
+    back = tmp_path / "back.txt"
+    back.write_text("[05:00] later\n[01:00] earlier\n")
+    with pytest.raises(TranscribeError, match="line 2.*earlier than the line before"):
+        load_transcript(back)
+    vtt = tmp_path / "a.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nFish &amp; chips\n")
+    tr, _ = load_transcript(vtt)
+    assert tr.segments[0].text == "Fish & chips"
+    listed = tmp_path / "list.json"
+    listed.write_text("[]")
+    with pytest.raises(TranscribeError, match="not a readable transcript"):
+        load_transcript(listed)
+
+
+def test_untimed_text_refuses_formats_that_need_times(tmp_path):
+    f = tmp_path / "plain.txt"
+    f.write_text("One sentence here.\nAnother one there.\n")
+    proc = run_cli("chapters", f, "-f", "md", "-f", "srt")
+    assert proc.returncode == 2 and "has no times" in proc.stderr and "srt" in proc.stderr
+    assert not (tmp_path / "plain.md").exists()
+    proc = run_cli("chapters", f, "--chapters", "x")
+    assert proc.returncode == 2 and "transcribe chapters --help" in proc.stderr
+
+
+def test_subtitles_from_segments_without_word_times_keep_the_limits(tmp_path):
+    from transcribe import render
+    from transcribe.asr import Segment
+
+    long_text = " ".join(f"word{i}" for i in range(120))
+    cues = render.subtitle_cues([Segment(0.0, 60.0, long_text), Segment(61.0, 62.0, "Short one.")])
+    assert all(len(c.lines) <= 2 and all(len(x) <= 42 for x in c.lines) for c in cues)
+    assert all(c.end - c.start <= 7.0 for c in cues)
+    assert " ".join(" ".join(c.lines) for c in cues).split() == long_text.split() + ["Short", "one."]

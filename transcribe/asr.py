@@ -104,8 +104,8 @@ class Transcript:
         Raises:
             ValueError: the dict is not a transcript of a known version.
         """
-        if data.get("version") != TRANSCRIPT_VERSION or "segments" not in data:
-            raise ValueError("not a transcribe transcript (version %r)" % data.get("version"))
+        if not isinstance(data, dict) or data.get("version") != TRANSCRIPT_VERSION or "segments" not in data:
+            raise ValueError("not a transcript of this tool (no version 1 and segments)")
         segments = [
             Segment(float(s["start"]), float(s["end"]), str(s["text"]),
                     [Word(float(w["start"]), float(w["end"]), str(w["text"]), float(w.get("probability", 1.0)))
@@ -124,8 +124,9 @@ class Transcript:
         """
         try:
             return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise TranscribeError(f"{path}: not a readable transcript ({exc})") from exc
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            detail = " ".join(str(exc).split())[:120] or type(exc).__name__
+            raise TranscribeError(f"{path}: not a readable transcript ({detail})") from exc
 
 
 def check_language(code: str | None) -> str | None:
@@ -312,6 +313,8 @@ def transcribe(
     off = audio.offset
     for seg in pieces:
         text = seg.text.strip()
+        if prompt and prompt.strip("。") in text:  # Whisper echoing its own prompt is not speech
+            text = ""
         if text:
             words = [Word(round(w.start + off, 3), round(w.end + off, 3), w.word, round(w.probability, 4))
                      for w in (seg.words or [])]

@@ -157,13 +157,14 @@ def main(argv: list[str] | None = None) -> None:
     the same one-line format as ours, exit status 2.
     """
     args = sys.argv[1:] if argv is None else list(argv)
-    sub = bool(args) and args[0] == "chapters" and not Path("chapters").exists()
+    sub = bool(args) and args[0] == "chapters" and not Path("chapters").is_file()
     command = typer.main.get_command(chapters_app if sub else app)
     try:
         status = command.main(args=args[1:] if sub else args, standalone_mode=False,
                               prog_name="transcribe chapters" if sub else "transcribe")
     except typer.TyperException as exc:  # Click's UsageError/BadParameter (exit_code 2)
-        print(f"transcribe: error: {exc.format_message()} (see transcribe --help)", file=sys.stderr)
+        print(f"transcribe: error: {exc.format_message()} (see transcribe{' chapters' if sub else ''} --help)",
+              file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.Abort:
         print("transcribe: interrupted; every output file is either complete or not written", file=sys.stderr)

@@ -123,7 +123,7 @@ def check_readable(path: Path) -> None:
     if not path.exists():
         raise TranscribeError(f"{path}: no such file")
     if path.is_dir():
-        raise TranscribeError(f"{path}: is a directory, not a media file")
+        raise TranscribeError(f"{path}: is a directory; give a file")
     if not path.is_file():
         raise TranscribeError(f"{path}: not a regular file (a device, pipe or socket); "
                               "save the recording to a file first")
@@ -266,7 +266,6 @@ def embed_chapters(source: Path, ffmetadata: str, out: Path) -> None:
             fh.write(ffmetadata)
         suffix = out.suffix.lower()
         maps = ([] if suffix in (".m4a", ".mka") else ["0:v?"]) + ["0:a?"]
-        maps += ["0:s?"] if suffix in (".mkv", ".mka") else []
         args = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source),
                 "-f", "ffmetadata", "-i", meta]
         for m in maps:
@@ -275,8 +274,10 @@ def embed_chapters(source: Path, ffmetadata: str, out: Path) -> None:
         proc = subprocess.run([ffmpeg_executable(), *args], capture_output=True, timeout=DECODE_TIMEOUT_S * 10)
         if proc.returncode != 0:
             detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise TranscribeError(f"{out}: ffmpeg could not write the copy with chapters"
-                                  f" ({detail[-1][:160] if detail else 'no detail'}); try a .mkv file")
+            hint = "" if suffix in (".mkv", ".mka") else (
+                "; try a .mka file" if suffix in (".m4a",) else "; try a .mkv file")
+            raise TranscribeError(f"{out}: ffmpeg could not put this input's streams in a {suffix} file"
+                                  f" ({detail[-1][:160] if detail else 'no detail'}){hint}")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, out)

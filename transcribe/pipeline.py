@@ -23,6 +23,8 @@ NAME_MAX = 255
 
 
 SCRIPTS = ("simplified", "traditional")
+TIMED_FORMATS = ("srt", "vtt", "youtube", "ffmetadata")
+"""Formats that only make sense with times."""
 
 
 @dataclass
@@ -132,9 +134,9 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
     if not 0 <= opts.audio_track < len(info.audio):
         raise UsageError(f"--audio-track {opts.audio_track}: {opts.input} has {len(info.audio)} "
                          f"audio track(s), numbered from 0")
-    for path in [*outputs.values(), tpath]:
-        if _same_file(path, opts.input):
-            raise UsageError(f"{path}: that is the input file; choose another output with -o")
+    embed = [opts.embed_chapters] if opts.embed_chapters is not None else []
+    beside_input = transcript_path(opts.input.with_suffix(".md"))
+    _check_distinct([*outputs.values(), *embed], [opts.input, tpath, beside_input])
     for path in outputs.values():
         check_output(path, opts.force)
     if opts.embed_chapters is not None:
@@ -143,7 +145,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
     source = source_fingerprint(info, opts.audio_track)
 
     transcript, found_at = None, None
-    for candidate in dict.fromkeys([tpath, transcript_path(opts.input.with_suffix(".md"))]):
+    for candidate in dict.fromkeys([tpath, beside_input]):
         transcript = _saved_transcript(candidate, source, opts.model, language, task)
         if transcript is not None:
             found_at = candidate
@@ -170,7 +172,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         source=opts.input.name, duration=transcript.duration,
         language=transcript.text_language if transcript.has_speech else "und",
         model=model_label(transcript.model), audio_track=opts.audio_track, audio_tracks=len(info.audio),
-        spoken_language=transcript.language if opts.translate else None)
+        spoken_language=transcript.language if opts.translate and transcript.language != "en" else None)
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter)
     if opts.chapters is not None and notes.chapters and len(notes.chapters) < opts.chapters:
         reporter.warn(f"--chapters {opts.chapters}: only {len(notes.chapters)} chapters of at least "
@@ -179,16 +181,16 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         for message in render.youtube_chapters(notes)[1]:
             reporter.warn(f"youtube: {message}")
     written = []
-    for fmt, path in outputs.items():
-        write_atomic(path, render.FORMATS[fmt][1](notes))
-        written.append(path)
-    if opts.embed_chapters is not None:
+    if opts.embed_chapters is not None:  # first: if the container refuses, no notes are written either
         if notes.chapters:
             reporter.step(f"Copying {opts.input} with chapters to {opts.embed_chapters}")
             media.embed_chapters(opts.input, render.render_ffmetadata(notes), opts.embed_chapters)
             written.append(opts.embed_chapters)
         else:
             reporter.warn(f"no chapters to embed; {opts.embed_chapters} not written")
+    for fmt, path in outputs.items():
+        write_atomic(path, render.FORMATS[fmt][1](notes))
+        written.append(path)
     n = len(notes.chapters)
     reporter.step(f"Wrote {', '.join(str(p) for p in written)} ({n} chapter{'' if n == 1 else 's'})")
     return written
@@ -215,6 +217,23 @@ def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapte
     spans = chapters.segment(sents, vectors, transcript.duration, n_chapters, timed=timed)
     chapter_notes = summaries.summarize(spans, sents, vectors, language, nlp if language == "en" else None)
     return render.Notes(header, chapter_notes, sents, transcript.segments)
+
+
+def _check_distinct(outputs: list[Path], inputs: list[Path]) -> None:
+    """Every output its own file, none of them an input or the transcript.
+
+    Raises:
+        UsageError: two outputs on one path, or an output on an input.
+    """
+    for i, path in enumerate(outputs):
+        for other in inputs:
+            if _same_file(path, other):
+                what = "the transcript" if other.name.endswith(".transcript.json") else "the input file"
+                raise UsageError(f"{path}: that is {what}; write to another file")
+        for other in outputs[:i]:
+            if _same_file(path, other):
+                raise UsageError(f"{path}: two outputs would share this file; give -o a name "
+                                 "without the other format's suffix (e.g. -o notes.md -f md -f srt)")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -273,8 +292,14 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
     for path in outputs.values():
         if _same_file(path, source):
             raise UsageError(f"{path}: that is the transcript itself; choose another output with -o")
+    _check_distinct(list(outputs.values()), [source])
+    for path in outputs.values():
         check_output(path, opts.force)
     transcript, timed = readers.load_transcript(source, language)
+    timeless = [f for f in outputs if f in TIMED_FORMATS]
+    if not timed and timeless:
+        raise UsageError(f"{source}: has no times, so it cannot give {', '.join(timeless)}; "
+                         "use md or json, or add [HH:MM:SS] stamps to the lines")
     reporter.step(f"Read {len(transcript.segments)} segments from {source}")
     header = render.NotesHeader(
         source=str(transcript.source.get("file") or source.name), duration=transcript.duration,

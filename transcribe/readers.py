@@ -13,6 +13,7 @@ for ``transcribe chapters TRANSCRIPT``.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -60,9 +61,12 @@ def load_transcript(path: Path, language: str | None = None) -> tuple[Transcript
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TranscribeError(f"{path}: not UTF-8 text") from exc
+    if "\x00" in text:
+        raise TranscribeError(f"{path}: not a text file (it holds NUL bytes)")
+    return text
 
 
 def _subtitles(path: Path) -> Transcript:
@@ -72,7 +76,7 @@ def _subtitles(path: Path) -> Transcript:
         subs = pysubs2.SSAFile.from_string(_read_text(path), format_=path.suffix.lower()[1:])
     except Exception as exc:  # pysubs2 raises several parse error types
         raise TranscribeError(f"{path}: not a readable {path.suffix[1:].upper()} file ({exc})") from exc
-    segments = [Segment(e.start / 1000.0, e.end / 1000.0, " ".join(e.plaintext.split()))
+    segments = [Segment(e.start / 1000.0, e.end / 1000.0, " ".join(html.unescape(e.plaintext).split()))
                 for e in subs if e.plaintext.strip()]
     duration = max((s.end for s in segments), default=0.0)
     return Transcript(segments, "und", duration, "subtitles", {"file": path.name})
@@ -93,6 +97,9 @@ def _plain_text(path: Path) -> tuple[Transcript, bool]:
     segments, last = [], 0.0
     for i, (t, line) in enumerate(stamped):
         if timed:
+            if t is not None and t < last:
+                raise TranscribeError(f"{path}: the time of line {i + 1} ({line[:40]}) is earlier than "
+                                      "the line before; times must not go backwards")
             last = t if t is not None else last
             start = last
         else:

@@ -190,8 +190,22 @@ class Cue:
 
 
 def _is_cjk(text: str) -> bool:
-    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af"
-               for c in text)
+    """True when at least a third of the letters are Chinese, Japanese or Korean."""
+    letters = [c for c in text if c.isalpha()]
+    cjk = sum(1 for c in letters if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff"
+              or "\uac00" <= c <= "\ud7af")
+    return bool(letters) and cjk * 3 >= len(letters)
+
+
+def _spread_words(seg: Segment, cjk: bool) -> list[Word]:
+    """Words for a segment that has no word timings: its text split (by character for CJK),
+    times spread evenly over the segment."""
+    tokens = list(seg.text.strip()) if cjk else [" " + t for t in seg.text.split()]
+    tokens = [t for t in tokens if t.strip()]
+    if not tokens:
+        return []
+    step = max(seg.end - seg.start, 0.0) / len(tokens)
+    return [Word(seg.start + i * step, seg.start + (i + 1) * step, t) for i, t in enumerate(tokens)]
 
 
 def _wrap(text: str, cjk: bool) -> list[str]:
@@ -207,10 +221,10 @@ def subtitle_cues(segments: list[Segment]) -> list[Cue]:
     Words are packed greedily in spoken order; a segment without word timings
     counts as one word. A single word longer than 7 s is shown for 7 s.
     """
+    cjk = _is_cjk(" ".join(s.text for s in segments[:100]))
     words: list[Word] = []
     for seg in segments:
-        words += [w for w in seg.words if w.text.strip()] or [Word(seg.start, seg.end, " " + seg.text)]
-    cjk = _is_cjk("".join(w.text for w in words[:200]))
+        words += [w for w in seg.words if w.text.strip()] or _spread_words(seg, cjk)
     cues: list[Cue] = []
     current: list[Word] = []
 

@@ -130,10 +130,22 @@ def convert_script(transcript: Transcript, script: str) -> Transcript:
     import opencc
 
     cc = opencc.OpenCC("t2s" if script == "simplified" else "s2t")
-    segments = [Segment(s.start, s.end, cc.convert(s.text),
-                        [Word(w.start, w.end, cc.convert(w.text), w.probability) for w in s.words])
-                for s in transcript.segments]
-    return replace(transcript, segments=segments)
+    return replace(transcript, segments=[_convert_segment(s, cc) for s in transcript.segments])
+
+
+def _convert_segment(seg: Segment, cc) -> Segment:
+    """Convert the words' text as one string (OpenCC picks characters by phrase: 饼干 -> 餅乾, not 餅幹),
+    then hand the characters back to the words; word by word only if the length changed."""
+    joined = "".join(w.text for w in seg.words)
+    converted = cc.convert(joined)
+    if len(converted) == len(joined):
+        words, k = [], 0
+        for w in seg.words:
+            words.append(Word(w.start, w.end, converted[k:k + len(w.text)], w.probability))
+            k += len(w.text)
+    else:
+        words = [Word(w.start, w.end, cc.convert(w.text), w.probability) for w in seg.words]
+    return Segment(seg.start, seg.end, cc.convert(seg.text), words)
 
 
 def split_sentences(transcript: Transcript, nlp, max_sentence_s: float = MAX_SENTENCE_S) -> list[Sentence]:
