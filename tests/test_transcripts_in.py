@@ -36,19 +36,26 @@ def test_plain_text_with_and_without_times(tmp_path):
     assert guess_language("Hello 你好") == "en"
 
 
-def test_bad_transcripts(tmp_path):
-    empty = tmp_path / "empty.txt"
-    empty.write_text("\n\n")
-    with pytest.raises(TranscribeError, match="no text found"):
-        load_transcript(empty)
-    latin1 = tmp_path / "old.txt"
-    latin1.write_bytes("caf\xe9\n".encode("latin-1"))
-    with pytest.raises(TranscribeError, match="not UTF-8"):
-        load_transcript(latin1)
-    broken = tmp_path / "x.json"
-    broken.write_text("{")
-    with pytest.raises(TranscribeError, match="not a readable transcript"):
-        load_transcript(broken)
+@pytest.mark.parametrize("name, data, message", [
+    ("empty.txt", b"\n\n", "no text found"),
+    ("old.txt", "caf\xe9\n".encode("latin-1"), "not UTF-8"),
+    ("x.json", b"{", "not a readable transcript"),
+    ("list.json", b"[]", "not a readable transcript"),
+    ("nul.txt", b"\x00" * 1000, "NUL"),
+    ("back.txt", b"[05:00] later\n[01:00] earlier\n", "line 2.*earlier than the line before"),
+])
+def test_bad_transcripts(tmp_path, name, data, message):
+    f = tmp_path / name
+    f.write_bytes(data)
+    with pytest.raises(TranscribeError, match=message):
+        load_transcript(f)
+
+
+def test_vtt_entities_are_decoded(tmp_path):
+    vtt = tmp_path / "a.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nFish &amp; chips\n")
+    tr, timed = load_transcript(vtt)
+    assert timed and tr.segments[0].text == "Fish & chips"
 
 
 def test_cli_on_the_sample_transcript_and_its_subtitles(tmp_path):
@@ -107,25 +114,6 @@ def test_cli_chapters_errors(tmp_path):
     proc = run_cli("chapters", f, "-o", f, "--force")
     assert proc.returncode == 2 and "the transcript itself" in proc.stderr
     assert f.read_text() == "one line\n"
-
-
-def test_text_that_is_not_really_text_or_goes_back_in_time(tmp_path):
-    nul = tmp_path / "nul.txt"
-    nul.write_bytes(b"\x00" * 1000)
-    with pytest.raises(TranscribeError, match="NUL"):
-        load_transcript(nul)
-    back = tmp_path / "back.txt"
-    back.write_text("[05:00] later\n[01:00] earlier\n")
-    with pytest.raises(TranscribeError, match="line 2.*earlier than the line before"):
-        load_transcript(back)
-    vtt = tmp_path / "a.vtt"
-    vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nFish &amp; chips\n")
-    tr, _ = load_transcript(vtt)
-    assert tr.segments[0].text == "Fish & chips"
-    listed = tmp_path / "list.json"
-    listed.write_text("[]")
-    with pytest.raises(TranscribeError, match="not a readable transcript"):
-        load_transcript(listed)
 
 
 def test_untimed_text_refuses_formats_that_need_times(tmp_path):

@@ -188,6 +188,12 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
             written.append(opts.embed_chapters)
         else:
             reporter.warn(f"no chapters to embed; {opts.embed_chapters} not written")
+    return _write_outputs(outputs, notes, reporter, written)
+
+
+def _write_outputs(outputs: dict[str, Path], notes: render.Notes, reporter: Reporter,
+                   written: list[Path]) -> list[Path]:
+    """Render and write each format atomically; report and return everything written."""
     for fmt, path in outputs.items():
         write_atomic(path, render.FORMATS[fmt][1](notes))
         written.append(path)
@@ -306,13 +312,7 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
         language=transcript.text_language, model=model_label(transcript.model) if transcript.model
         not in ("text", "subtitles") else f"none ({transcript.model} input)", timed=timed)
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed)
-    written = []
-    for fmt, path in outputs.items():
-        write_atomic(path, render.FORMATS[fmt][1](notes))
-        written.append(path)
-    n = len(notes.chapters)
-    reporter.step(f"Wrote {', '.join(str(p) for p in written)} ({n} chapter{'' if n == 1 else 's'})")
-    return written
+    return _write_outputs(outputs, notes, reporter, [])
 
 
 def _strip_transcript_suffix(name: str) -> str:
