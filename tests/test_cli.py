@@ -159,3 +159,13 @@ def test_outputs_may_not_collide(tmp_path):
     ]:
         _assert_one_line_error(run_cli(f, *args), message, code=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.wav"]
+
+
+def test_plain_progress_lines_when_not_a_terminal(tmp_path):
+    f = tmp_path / "room.wav"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "5", str(f))
+    proc = run_cli(f)
+    assert proc.returncode == 0
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("Transcribing:")]
+    assert len(lines) == 1 and "00:00:05 / 00:00:05 (100%)" in lines[0] and "real time" in lines[0]
+    assert run_cli(f, "-q", "--force").stderr == ""

@@ -60,13 +60,14 @@ class Reporter:
                 yield update
             return
         start = last = time.monotonic()
+        finished = False
 
         def log(done: float) -> None:
-            nonlocal last
+            nonlocal last, finished
             now = time.monotonic()
-            if now - last < LOG_EVERY_S and done < total_s:
+            if finished or (now - last < LOG_EVERY_S and done < total_s):
                 return
-            last = now
+            last, finished = now, done >= total_s
             speed = done / max(now - start, 1e-6)
             eta = (total_s - done) / speed if speed > 0 else 0.0
             pct = 100.0 * done / total_s if total_s > 0 else 100.0
