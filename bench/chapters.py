@@ -136,7 +136,7 @@ def bench_qmsum(eval_dir: Path, encoder, limit: int | None) -> dict:
 
 def transcript_for(media_path: Path) -> Transcript:
     """The sample's committed transcript, or a cached one made with the default model."""
-    committed = media_path.with_suffix(".transcript.json")
+    committed = media_path.with_suffix(".asr.json")
     if committed.is_file():
         return Transcript.load(committed)
     cached = CACHE / (media_path.name + ".transcript.json")

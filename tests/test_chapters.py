@@ -62,7 +62,7 @@ def test_no_sentences():
 
 def test_sample_transcript_chapters_match_the_true_topics():
     """The committed transcript of samples/talk.mp4: each true topic start has a chapter within 20 s."""
-    tr = Transcript.load(SAMPLES / "talk.transcript.json")
+    tr = Transcript.load(SAMPLES / "talk.asr.json")
     sents = split_sentences(tr, load_nlp("en"))
     vecs = chapters.embed(sents, chapters.load_encoder())
     assert vecs.shape == (len(sents), 512) and vecs.dtype == np.float32

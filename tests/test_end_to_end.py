@@ -52,7 +52,7 @@ def test_rechaptering_elsewhere_reuses_the_transcript_beside_the_input(tmp_path)
     from conftest import SAMPLES, run_cli
 
     shutil.copy(SAMPLE, tmp_path / "talk.mp4")
-    shutil.copy(SAMPLES / "talk.transcript.json", tmp_path / "talk.transcript.json")
+    shutil.copy(SAMPLES / "talk.asr.json", tmp_path / "talk.transcript.json")
     (tmp_path / "out").mkdir()
     proc = run_cli(tmp_path / "talk.mp4", "--chapters", "4", "-o", tmp_path / "out" / "four.md")
     assert proc.returncode == 0, proc.stderr

@@ -87,7 +87,7 @@ def test_subtitles_round_trip_and_rules(fmt):
 def test_subtitle_rules_on_the_real_sample():
     from transcribe.asr import Transcript
 
-    tr = Transcript.load(SAMPLES / "talk.transcript.json")
+    tr = Transcript.load(SAMPLES / "talk.asr.json")
     cues = render.subtitle_cues(tr.segments)
     assert len(cues) > 100
     assert all(len(c.lines) <= 2 and all(len(x) <= 42 for x in c.lines) for c in cues)
@@ -125,7 +125,7 @@ def _sha(path: Path) -> str:
 def test_cli_all_formats_and_embedded_chapters(tmp_path):
     """Every format from the CLI on the sample (reusing its transcript), chapters embedded and read back."""
     shutil.copy(SAMPLE, tmp_path / "talk.mp4")
-    shutil.copy(SAMPLES / "talk.transcript.json", tmp_path / "talk.transcript.json")
+    shutil.copy(SAMPLES / "talk.asr.json", tmp_path / "talk.transcript.json")
     before = _sha(tmp_path / "talk.mp4")
     args = [tmp_path / "talk.mp4", "-q", "--embed-chapters", tmp_path / "with chapters.mp4"]
     for fmt in render.FORMATS:

@@ -234,7 +234,7 @@ def test_killed_while_writing_leaves_old_or_new_never_half(tmp_path):
     work = tmp_path / "talk"
     work.mkdir()
     shutil.copy(SAMPLE, work / "talk.mp4")
-    shutil.copy(SAMPLES / "talk.transcript.json", work / "talk.transcript.json")
+    shutil.copy(SAMPLES / "talk.asr.json", work / "talk.transcript.json")
     out = work / "talk.md"
     assert run_cli(work / "talk.mp4", "-q").returncode == 0  # reuses the transcript
     complete = out.read_text(encoding="utf-8")

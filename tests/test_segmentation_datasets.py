@@ -55,7 +55,7 @@ def test_qmsum_slice(encoder):
 
 def test_sample_audio_boundaries(encoder):
     """The sample talk: every true boundary within ±30 s, at most one extra per 10 minutes."""
-    tr = Transcript.load(SAMPLES / "talk.transcript.json")
+    tr = Transcript.load(SAMPLES / "talk.asr.json")
     sents = split_sentences(tr, load_nlp("en"))
     hyp = [c.start for c in chapters.segment(sents, chapters.embed(sents, encoder), tr.duration)][1:]
     gold = [c["start"] for c in sample_truth()["chapters"]][1:]

@@ -16,7 +16,7 @@ from transcribe.sentences import Sentence, load_nlp, split_sentences
 
 @pytest.fixture(scope="module")
 def sample_notes():
-    tr = Transcript.load(SAMPLES / "talk.transcript.json")
+    tr = Transcript.load(SAMPLES / "talk.asr.json")
     nlp = load_nlp("en")
     sents = split_sentences(tr, nlp)
     vecs = chapters.embed(sents, chapters.load_encoder())

@@ -59,7 +59,7 @@ def test_vtt_entities_are_decoded(tmp_path):
 
 
 def test_cli_on_the_sample_transcript_and_its_subtitles(tmp_path):
-    shutil.copy(SAMPLES / "talk.transcript.json", tmp_path / "talk.transcript.json")
+    shutil.copy(SAMPLES / "talk.asr.json", tmp_path / "talk.transcript.json")
     proc = run_cli("chapters", tmp_path / "talk.transcript.json", "-q", "-f", "md", "-f", "srt")
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "talk.md").read_text(encoding="utf-8")
