@@ -227,23 +227,19 @@ EMBED_SUFFIXES = (".mp4", ".m4v", ".m4a", ".mov", ".mkv", ".mka", ".webm")
 """Containers that hold chapters and into which :func:`embed_chapters` can copy streams."""
 
 
-def check_embed_target(source: Path, out: Path, force: bool) -> None:
-    """Fail early unless ``out`` is a new file of a chapter-capable container, not ``source``.
+def check_embed_target(out: Path) -> None:
+    """Fail early unless ``out`` names a chapter-capable container (:data:`EMBED_SUFFIXES`).
+
+    Whether ``out`` exists or is the input is the caller's output check.
 
     Raises:
-        UsageError: unsupported extension, or ``out`` is the input itself.
-        TranscribeError: ``out`` exists and ``force`` is off.
+        UsageError: unsupported extension.
     """
     from transcribe.errors import UsageError
 
     if out.suffix.lower() not in EMBED_SUFFIXES:
         raise UsageError(f"--embed-chapters {out}: chapters can be embedded in "
                          f"{', '.join(EMBED_SUFFIXES)} files")
-    if out.exists() and out.resolve() == Path(source).resolve():
-        raise UsageError(f"--embed-chapters {out}: that is the input; the input is never modified, "
-                         "name a new file")
-    if out.exists() and not force:
-        raise TranscribeError(f"{out}: already exists; use --force to replace it")
 
 
 def embed_chapters(source: Path, ffmetadata: str, out: Path) -> None:

@@ -136,11 +136,12 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
                          f"audio track(s), numbered from 0")
     embed = [opts.embed_chapters] if opts.embed_chapters is not None else []
     beside_input = transcript_path(opts.input.with_suffix(".md"))
-    _check_distinct([*outputs.values(), *embed], [opts.input, tpath, beside_input])
+    _check_distinct([*outputs.values(), *embed], {opts.input: "the input file", tpath: "the transcript",
+                                                  beside_input: "the transcript"})
     for path in outputs.values():
         check_output(path, opts.force)
     if opts.embed_chapters is not None:
-        media.check_embed_target(opts.input, opts.embed_chapters, opts.force)
+        media.check_embed_target(opts.embed_chapters)
         check_output(opts.embed_chapters, opts.force)
     source = source_fingerprint(info, opts.audio_track)
 
@@ -225,16 +226,15 @@ def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapte
     return render.Notes(header, chapter_notes, sents, transcript.segments)
 
 
-def _check_distinct(outputs: list[Path], inputs: list[Path]) -> None:
-    """Every output its own file, none of them an input or the transcript.
+def _check_distinct(outputs: list[Path], inputs: dict[Path, str]) -> None:
+    """Every output its own file, none of them one of ``inputs`` (path -> what to call it).
 
     Raises:
         UsageError: two outputs on one path, or an output on an input.
     """
     for i, path in enumerate(outputs):
-        for other in inputs:
+        for other, what in inputs.items():
             if _same_file(path, other):
-                what = "the transcript" if other.name.endswith(".transcript.json") else "the input file"
                 raise UsageError(f"{path}: that is {what}; write to another file")
         for other in outputs[:i]:
             if _same_file(path, other):
@@ -295,10 +295,7 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
     language = asr.check_language(opts.language)
     source = opts.transcript
     outputs = output_paths(opts.formats, opts.output, source.with_name(_strip_transcript_suffix(source.name)))
-    for path in outputs.values():
-        if _same_file(path, source):
-            raise UsageError(f"{path}: that is the transcript itself; choose another output with -o")
-    _check_distinct(list(outputs.values()), [source])
+    _check_distinct(list(outputs.values()), {source: "the transcript itself"})
     for path in outputs.values():
         check_output(path, opts.force)
     transcript, timed = readers.load_transcript(source, language)
