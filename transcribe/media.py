@@ -13,10 +13,13 @@ set, else an ``ffmpeg`` on ``PATH``, else the one inside ``imageio-ffmpeg``.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -25,7 +28,7 @@ from transcribe.errors import TranscribeError
 SAMPLE_RATE = 16000
 """Sample rate of decoded audio, Hz (what Whisper expects)."""
 DECODE_TIMEOUT_S = 120.0
-"""Decoding is stopped after this many seconds plus the file's duration (ffmpeg decodes
+"""Decoding is stopped when ffmpeg yields no audio for this many seconds (ffmpeg decodes
 far faster than real time, so only a stuck decoder reaches it)."""
 
 
@@ -173,14 +176,23 @@ def probe(path: Path) -> MediaInfo:
     return MediaInfo(path=path, duration=duration, audio=audio, streams=streams)
 
 
-def decode(info: MediaInfo, track: int = 0) -> Audio:
-    """Decode audio track ``track`` of ``info.path`` to 16 kHz mono float32.
+BLOCK_S = 30.0
+"""Seconds of PCM per block that :func:`stream` yields."""
 
-    Runs ``ffmpeg -i PATH -map 0:a:TRACK -f f32le -ac 1 -ar 16000 pipe:``.
+
+def stream(info: MediaInfo, track: int = 0, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:
+    """Decode audio track ``track`` of ``info.path`` to 16 kHz mono float32, block by block.
+
+    Runs ``ffmpeg -i PATH -map 0:a:TRACK -f f32le -ac 1 -ar 16000 pipe:`` and yields
+    ``(n,)`` float32 blocks of ``block_s`` seconds (the last one shorter), so memory
+    stays flat whatever the file's length. The first sample plays at
+    ``info.audio[track].start`` seconds on the player's clock. A reader thread feeds a
+    two-block queue, so a slow consumer holds ffmpeg back rather than buffering.
+    Closing the generator early stops ffmpeg.
 
     Raises:
-        TranscribeError: ``track`` does not exist, ffmpeg cannot decode anything,
-            or decoding runs past :data:`DECODE_TIMEOUT_S` + the duration.
+        TranscribeError: ``track`` does not exist, ffmpeg cannot run or decodes
+            nothing, or yields no data for :data:`DECODE_TIMEOUT_S` (a stuck decoder).
     """
     import ffmpeg
 
@@ -188,30 +200,92 @@ def decode(info: MediaInfo, track: int = 0) -> Audio:
         raise TranscribeError(
             f"{info.path}: no audio track {track} (the file has {len(info.audio)}: "
             f"tracks 0..{len(info.audio) - 1})")
-    stream = info.audio[track]
     cmd = (ffmpeg.input(str(info.path))
            .output("pipe:", format="f32le", acodec="pcm_f32le", ac=1, ar=SAMPLE_RATE,
                    map=f"0:a:{track}")
            .global_args("-nostdin", "-hide_banner", "-loglevel", "error"))
-    limit = DECODE_TIMEOUT_S + info.duration
     try:
         proc = cmd.run_async(cmd=ffmpeg_executable(), pipe_stdout=True, pipe_stderr=True)
     except OSError as exc:
         raise TranscribeError(f"cannot run ffmpeg ({exc}); set TRANSCRIBE_FFMPEG to a working ffmpeg") from exc
+    block_bytes = int(block_s * SAMPLE_RATE) * 4
+    blocks: queue.Queue = queue.Queue(maxsize=2)
+    errors: list[bytes] = []
+    stop = threading.Event()
+
+    def put(data: bytes) -> None:
+        while not stop.is_set():
+            try:
+                blocks.put(data, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def read_stdout() -> None:
+        try:
+            while not stop.is_set():
+                data = proc.stdout.read(block_bytes)
+                put(data)
+                if not data:
+                    return
+        except (OSError, ValueError):  # pipe closed by the consumer stopping early
+            put(b"")
+
+    def read_stderr() -> None:
+        errors.append(proc.stderr.read()[-4000:])
+
+    threads = [threading.Thread(target=read_stdout, daemon=True),
+               threading.Thread(target=read_stderr, daemon=True)]
+    for t in threads:
+        t.start()
+    total = 0
     try:
-        out, err = proc.communicate(timeout=limit)
-    except subprocess.TimeoutExpired as exc:
-        proc.kill()
-        proc.communicate()
-        raise TranscribeError(f"{info.path}: decoding took longer than {limit:.0f} s; "
-                              "the file may be damaged") from exc
-    if proc.returncode != 0 and not out:
-        detail = (err or b"").decode("utf-8", "replace").strip().splitlines()
-        raise TranscribeError(
-            f"{info.path}: ffmpeg could not decode audio track {track}"
-            f" ({detail[-1][:160] if detail else 'no detail'})")
-    samples = np.frombuffer(out[: len(out) - len(out) % 4], dtype=np.float32)
-    return Audio(samples=samples, offset=stream.start, track=track)
+        while True:
+            try:
+                data = blocks.get(timeout=DECODE_TIMEOUT_S)
+            except queue.Empty as exc:
+                raise TranscribeError(f"{info.path}: ffmpeg stopped producing audio for "
+                                      f"{DECODE_TIMEOUT_S:.0f} s; the file may be damaged") from exc
+            if not data:
+                break
+            usable = len(data) - len(data) % 4
+            total += usable
+            if usable:
+                yield np.frombuffer(data[:usable], dtype=np.float32)
+        try:
+            proc.wait(timeout=DECODE_TIMEOUT_S)
+        except subprocess.TimeoutExpired as exc:
+            raise TranscribeError(f"{info.path}: ffmpeg did not exit after decoding") from exc
+        threads[1].join(timeout=5)
+        if proc.returncode != 0 and total == 0:
+            detail = (errors[0] if errors else b"").decode("utf-8", "replace").strip().splitlines()
+            raise TranscribeError(
+                f"{info.path}: ffmpeg could not decode audio track {track}"
+                f" ({detail[-1][:160] if detail else 'no detail'})")
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdout, proc.stderr):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+def decode(info: MediaInfo, track: int = 0) -> Audio:
+    """The whole of audio track ``track`` as one :class:`Audio` (all of :func:`stream` joined).
+
+    Holds the whole recording in memory (``3600 s`` = 230 MB): for short files and
+    tests; the pipeline streams.
+
+    Raises:
+        TranscribeError: as :func:`stream`.
+    """
+    blocks = list(stream(info, track))
+    samples = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
+    return Audio(samples=samples, offset=info.audio[track].start, track=track)
 
 
 def _short(exc: BaseException) -> str:
