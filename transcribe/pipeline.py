@@ -14,6 +14,7 @@ from pathlib import Path
 
 from transcribe import asr, chapters, media, render, sentences, summaries
 from transcribe.errors import TranscribeError, UsageError
+from transcribe.journal import Journal
 from transcribe.progress import Reporter
 from transcribe.writing import check_output, write_atomic
 
@@ -44,6 +45,8 @@ class Options:
     embed_chapters: Path | None = None
     script: str = "simplified"
     translate: bool = False
+    engine: str = "faster-whisper"
+    beam_size: int = asr.BEAM_SIZE
 
 
 def output_paths(formats: list[str], output: Path | None, base: Path) -> dict[str, Path]:
@@ -69,12 +72,12 @@ def output_paths(formats: list[str], output: Path | None, base: Path) -> dict[st
     return paths
 
 
-def transcript_path(notes_path: Path) -> Path:
-    """Where the transcript JSON goes: ``talk.md`` -> ``talk.transcript.json``.
+def transcript_path(notes_path: Path, suffix: str = ".transcript.json") -> Path:
+    """Where the transcript JSON goes: ``talk.md`` -> ``talk.transcript.json``
+    (with ``suffix=".transcript.partial.jsonl"``: where its resume journal goes).
 
     A stem too long for the file system's 255-byte names is shortened (at a character boundary).
     """
-    suffix = ".transcript.json"
     stem = notes_path.name
     for fmt_suffix, _ in render.FORMATS.values():
         if stem.endswith(fmt_suffix) and len(stem) > len(fmt_suffix):
@@ -98,11 +101,18 @@ def source_fingerprint(info: media.MediaInfo, track: int) -> dict:
             "audio_track": track}
 
 
-def model_label(model: str) -> str:
+def model_label(model: str, engine: str = "faster-whisper") -> str:
     """Human description of the ASR model for the notes' header."""
     if model == asr.BUNDLED_MODEL:
-        return "Whisper base (multilingual, bundled), faster-whisper"
-    return f"Whisper {model}, faster-whisper"
+        return f"Whisper base (multilingual, bundled), {engine}"
+    return f"Whisper {model}, {engine}"
+
+
+class Interrupted(TranscribeError):
+    """Ctrl-C during transcription; the message says how to resume (exit status 130)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 130)
 
 
 def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
@@ -111,23 +121,11 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
     Raises:
         TranscribeError: any problem with the input, model or output (one-line message).
         UsageError: a bad option value.
+        Interrupted: Ctrl-C while transcribing (the finished part is kept for a re-run).
     """
     reporter = reporter or Reporter(quiet=True)
-    if opts.chapters is not None and opts.chapters < 1:
-        raise UsageError(f"--chapters {opts.chapters}: must be 1 or more")
-    if opts.audio_track < 0:
-        raise UsageError(f"--audio-track {opts.audio_track}: must be 0 or more")
-    if opts.threads < 0:
-        raise UsageError(f"--threads {opts.threads}: must be 0 (automatic) or more")
-    cores = os.cpu_count() or 1
-    if opts.threads > cores:
-        reporter.warn(f"--threads {opts.threads} is more than this machine's {cores} cores; "
-                      "that makes transcription slower, not faster")
-    if opts.script not in SCRIPTS:
-        raise UsageError(f"--script {opts.script}: use simplified or traditional")
-    language = asr.check_language(opts.language)
+    language = _check_options(opts, reporter)
     task = "translate" if opts.translate else "transcribe"
-    asr.model_directory(opts.model)  # a bad --model DIR fails now, not after decoding
     outputs = output_paths(opts.formats, opts.output, opts.input.with_suffix(""))
     tpath = transcript_path(next(iter(outputs.values())))
     info = media.probe(opts.input)
@@ -136,8 +134,9 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
                          f"audio track(s), numbered from 0")
     embed = [opts.embed_chapters] if opts.embed_chapters is not None else []
     beside_input = transcript_path(opts.input.with_suffix(".md"))
+    jpath = transcript_path(next(iter(outputs.values())), ".transcript.partial.jsonl")
     _check_distinct([*outputs.values(), *embed], {opts.input: "the input file", tpath: "the transcript",
-                                                  beside_input: "the transcript"})
+                                                  beside_input: "the transcript", jpath: "the resume journal"})
     for path in outputs.values():
         check_output(path, opts.force)
     if opts.embed_chapters is not None:
@@ -147,7 +146,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
 
     transcript, found_at = None, None
     for candidate in dict.fromkeys([tpath, beside_input]):
-        transcript = _saved_transcript(candidate, source, opts.model, language, task)
+        transcript = _saved_transcript(candidate, source, opts.model, language, task, opts.engine)
         if transcript is not None:
             found_at = candidate
             break
@@ -155,24 +154,15 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         reporter.step(f"Reusing the transcript in {found_at}")
     else:
         check_output(tpath, opts.force)
-        reporter.step(f"Loading the ASR model ({opts.model})")
-        model = asr.load_model(opts.model, opts.device, opts.threads)
-        reporter.step(f"Decoding {opts.input} (audio track {opts.audio_track})")
-        audio = media.decode(info, opts.audio_track)
-        if info.duration > 0 and audio.offset + audio.duration < 0.9 * info.duration - 1.0:
-            reporter.warn(f"{opts.input}: only {render.hms(audio.offset + audio.duration)} of "
-                          f"{render.hms(info.duration)} could be decoded; transcribing that part")
-        label = "Translating" if opts.translate else "Transcribing"
-        with reporter.audio(label, audio.duration) as update:
-            transcript = asr.transcribe(audio, model, model_name=opts.model, language=language,
-                                        task=task, source=source, on_progress=update)
-        del audio, model
+        transcript = _transcribe(opts, info, source, language, task, jpath, reporter)
         write_atomic(tpath, transcript.to_json())
+        Journal(jpath, {}).remove()
 
     header = render.NotesHeader(
         source=opts.input.name, duration=transcript.duration,
         language=transcript.text_language if transcript.has_speech else "und",
-        model=model_label(transcript.model), audio_track=opts.audio_track, audio_tracks=len(info.audio),
+        model=model_label(transcript.model, transcript.engine), audio_track=opts.audio_track,
+        audio_tracks=len(info.audio),
         spoken_language=transcript.language if opts.translate and transcript.language != "en" else None)
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter)
     if opts.chapters is not None and notes.chapters and len(notes.chapters) < opts.chapters:
@@ -190,6 +180,85 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         else:
             reporter.warn(f"no chapters to embed; {opts.embed_chapters} not written")
     return _write_outputs(outputs, notes, reporter, written)
+
+
+def _check_options(opts: Options, reporter: Reporter) -> str | None:
+    """Fail fast on bad option values; returns the ``--language`` code (``None``: detect)."""
+    if opts.chapters is not None and opts.chapters < 1:
+        raise UsageError(f"--chapters {opts.chapters}: must be 1 or more")
+    if opts.audio_track < 0:
+        raise UsageError(f"--audio-track {opts.audio_track}: must be 0 or more")
+    if opts.threads < 0:
+        raise UsageError(f"--threads {opts.threads}: must be 0 (automatic) or more")
+    cores = os.cpu_count() or 1
+    if opts.threads > cores:
+        reporter.warn(f"--threads {opts.threads} is more than this machine's {cores} cores; "
+                      "that makes transcription slower, not faster")
+    if opts.script not in SCRIPTS:
+        raise UsageError(f"--script {opts.script}: use simplified or traditional")
+    if not 1 <= opts.beam_size <= 16:
+        raise UsageError(f"--beam-size {opts.beam_size}: use 1 (greedy) to 16")
+    if opts.engine not in asr.ENGINES:
+        raise UsageError(f"--engine {opts.engine}: use {' or '.join(asr.ENGINES)}")
+    language = asr.check_language(opts.language)
+    asr.model_directory(opts.model)  # a bad --model DIR fails now, not after decoding
+    return language
+
+
+def journal_header(info: media.MediaInfo, source: dict, opts: Options, language: str | None,
+                   task: str) -> dict:
+    """What a journal's windows depend on: the input as it is now (with its mtime), the
+    engine and model weights, task, language asked for, and the windowing settings."""
+    st = info.path.stat()
+    return {"source": {**source, "mtime_ns": st.st_mtime_ns}, "engine": opts.engine,
+            "model": opts.model, "weights": asr.model_identity(opts.model), "task": task,
+            "language": language,
+            "beam_size": opts.beam_size,
+            "windowing": [asr.WINDOW_S, asr.LOOKAHEAD_S, asr.MAX_CHUNK_S, asr.MAX_GAP_S, asr.BATCH_SIZE]}
+
+
+def _transcribe(opts: Options, info: media.MediaInfo, source: dict, language: str | None, task: str,
+                jpath: Path, reporter: Reporter) -> asr.Transcript:
+    """ASR of the input, streamed, journaled to ``jpath`` and resumed from it."""
+    journal = Journal(jpath, journal_header(info, source, opts, language, task))
+    done, why_not = journal.load()
+    if why_not:
+        reporter.warn(f"{jpath}: {why_not}; starting the transcription afresh")
+    reporter.step(f"Loading the ASR model ({opts.model}, {opts.engine})")
+    engine = asr.load_engine(opts.engine, opts.model, opts.device, opts.threads, opts.beam_size)
+    journal.start(done)
+    stream_info = info.audio[opts.audio_track]
+    resumed = done[-1].end_sample / asr.SAMPLE_RATE if done else 0.0
+    if done:
+        reporter.step(f"Resuming at {render.hms(resumed)} from {jpath}")
+    reporter.step(f"Decoding and transcribing {opts.input} (audio track {opts.audio_track})")
+    label = "Translating" if opts.translate else "Transcribing"
+    total = max(info.duration - stream_info.start, resumed)
+    position = [resumed]
+
+    def progress(done_s: float) -> None:
+        position[0] = done_s
+        update(done_s)
+
+    try:
+        with reporter.audio(label, total, start=resumed) as update:
+            transcript = asr.transcribe_stream(
+                media.stream(info, opts.audio_track), engine, offset=stream_info.start, model_name=opts.model,
+                language=language, task=task, source=source, done=done, on_window=journal.append,
+                on_progress=progress)
+    except KeyboardInterrupt:
+        journal.close()
+        kept = position[0]
+        raise Interrupted(
+            f"interrupted at {render.hms(kept)} of {render.hms(total)}; run the same command again to "
+            f"continue from there (the finished part is kept in {jpath})" if kept > 0 else
+            "interrupted before the first window was finished; nothing to keep") from None
+    finally:
+        journal.close()
+    if info.duration > 0 and transcript.duration < 0.9 * info.duration - 1.0:
+        reporter.warn(f"{opts.input}: only {render.hms(transcript.duration)} of "
+                      f"{render.hms(info.duration)} could be decoded; transcribed that part")
+    return transcript
 
 
 def _write_outputs(outputs: dict[str, Path], notes: render.Notes, reporter: Reporter,
@@ -250,15 +319,16 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _saved_transcript(path: Path, source: dict, model: str, language: str | None,
-                      task: str) -> asr.Transcript | None:
-    """The transcript at ``path`` if it was made from this input with this model, task (and language)."""
+                      task: str, engine: str = "faster-whisper") -> asr.Transcript | None:
+    """The transcript at ``path`` if it was made from this input with this engine, model, task
+    (and language)."""
     if not path.is_file():
         return None
     try:
         saved = asr.Transcript.load(path)
     except TranscribeError:
         return None
-    if saved.source != source or saved.model != model or saved.task != task:
+    if saved.source != source or saved.model != model or saved.task != task or saved.engine != engine:
         return None
     if language is not None and saved.language != language:
         return None
@@ -306,7 +376,7 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
     reporter.step(f"Read {len(transcript.segments)} segments from {source}")
     header = render.NotesHeader(
         source=str(transcript.source.get("file") or source.name), duration=transcript.duration,
-        language=transcript.text_language, model=model_label(transcript.model) if transcript.model
+        language=transcript.text_language, model=model_label(transcript.model, transcript.engine) if transcript.model
         not in ("text", "subtitles") else f"none ({transcript.model} input)", timed=timed)
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed)
     return _write_outputs(outputs, notes, reporter, [])

@@ -38,8 +38,11 @@ class Reporter:
         print(f"warning: {message}", file=self.stream, flush=True)
 
     @contextmanager
-    def audio(self, label: str, total_s: float) -> Iterator[Callable[[float], None]]:
-        """Context yielding ``update(done_s)`` for work measured in seconds of audio."""
+    def audio(self, label: str, total_s: float, start: float = 0.0) -> Iterator[Callable[[float], None]]:
+        """Context yielding ``update(done_s)`` for work measured in seconds of audio.
+
+        ``start``: seconds already done before (a resumed run); speed and ETA count from there.
+        """
         if self.quiet:
             yield lambda done: None
             return
@@ -50,16 +53,19 @@ class Reporter:
             columns = [TextColumn("{task.description}"), BarColumn(),
                        TextColumn("{task.fields[done]} / {task.fields[length]}"),
                        TextColumn("{task.fields[speed]}"), TimeRemainingColumn()]
-            start = time.monotonic()
+            began, first = time.monotonic(), start
             with Progress(*columns, console=Console(file=self.stream), transient=False) as bar:
-                task = bar.add_task(label, total=max(total_s, 1e-6), done=hms(0), length=hms(total_s), speed="")
+                task = bar.add_task(label, total=max(total_s, 1e-6), completed=first, done=hms(first),
+                                    length=hms(total_s), speed="")
 
                 def update(done: float) -> None:
-                    elapsed = max(time.monotonic() - start, 1e-6)
-                    bar.update(task, completed=done, done=hms(done), speed=f"{done / elapsed:.1f}× real time")
+                    elapsed = max(time.monotonic() - began, 1e-6)
+                    bar.update(task, completed=done, done=hms(done),
+                               speed=f"{(done - first) / elapsed:.1f}× real time")
                 yield update
             return
-        start = last = time.monotonic()
+        began = last = time.monotonic()
+        first = start
         finished = False
 
         def log(done: float) -> None:
@@ -68,7 +74,7 @@ class Reporter:
             if finished or (now - last < LOG_EVERY_S and done < total_s):
                 return
             last, finished = now, done >= total_s
-            speed = done / max(now - start, 1e-6)
+            speed = (done - first) / max(now - began, 1e-6)
             eta = (total_s - done) / speed if speed > 0 else 0.0
             pct = 100.0 * done / total_s if total_s > 0 else 100.0
             print(f"{label}: {hms(done)} / {hms(total_s)} ({pct:.0f}%), {speed:.1f}× real time, "
