@@ -288,17 +288,19 @@ DETECT_WINDOW_S = 600.0
 """Language detection waits for 30 s of speech (what Whisper's language-ID head reads)
 or this much audio from the start, whichever comes first."""
 WINDOW_S = 240.0
-"""Audio per window, seconds: eight 30 s chunks, one batch of :data:`BATCH_SIZE`."""
+"""Audio per window, seconds (up to eight 30 s chunks); the unit of the resume journal."""
 LOOKAHEAD_S = 30.0
 """Audio read past the window so that its cut can be placed in a silence."""
 MAX_CHUNK_S = 30.0
 """Longest chunk handed to Whisper (its input length)."""
 MAX_GAP_S = 2.0
 """A silence longer than this between two pieces of speech starts a new chunk."""
-BATCH_SIZE = 8
-"""Chunks decoded together by faster-whisper's batched pipeline."""
-BEAM_SIZE = 5
-"""Beam width of the decoder, both engines."""
+BATCH_SIZE = 4
+"""Chunks decoded together by faster-whisper's batched pipeline. On 2 cores, 4 is as fast
+as 8 (13.3 s against 13.2 s for a 240 s window) with 370 MB less peak memory; 2 is slower."""
+BEAM_SIZE = 1
+"""Default beam width of the decoder, both engines: greedy. On LJ Speech (first 600 s of
+lj001) beam 5 gave WER 6.76 % against 6.83 % greedy, for 18 % more time."""
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 """Whisper's temperature fallback for a chunk decoded again: each temperature is tried
 until the text passes Whisper's checks (compression ratio ≤ 2.4, mean log-probability ≥ -1)."""

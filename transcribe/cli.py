@@ -53,10 +53,10 @@ def transcribe(
         "faster-whisper", "--engine",
         help="ASR engine: faster-whisper (fast, CTranslate2) or openai-whisper (the reference "
              "implementation, CPU, on the same weights; needs pip install 'transcribe[openai]')."),
-    beam_size: int = typer.Option(
-        BEAM_SIZE, "--beam-size",
-        help="Decoder beam width; 1 is greedy decoding (fastest), 5 is Whisper's command-line default "
-             "(slower, sometimes a little more accurate)."),
+    beam_size: Optional[int] = typer.Option(
+        None, "--beam-size", show_default=False,
+        help=f"Decoder beam width: {BEAM_SIZE} (greedy, fastest) by default, 5 with --translate; "
+             "5 is Whisper's command-line default (slower, sometimes a little more accurate)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (int8 on CPU, float16 on CUDA)."),
     threads: int = typer.Option(0, "--threads", help="CPU threads for the ASR model; 0 = CTranslate2's "
                                 "default (up to 4)."),

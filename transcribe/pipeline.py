@@ -24,6 +24,9 @@ NAME_MAX = 255
 
 
 SCRIPTS = ("simplified", "traditional")
+TRANSLATE_BEAM_SIZE = 5
+"""Default beam width for ``--translate``: greedy decoding left whole sentences of the
+THCHS-30 clips untranslated (in hanzi); beam 5 translated them."""
 TIMED_FORMATS = ("srt", "vtt", "youtube", "ffmetadata")
 """Formats that only make sense with times."""
 
@@ -46,7 +49,15 @@ class Options:
     script: str = "simplified"
     translate: bool = False
     engine: str = "faster-whisper"
-    beam_size: int = asr.BEAM_SIZE
+    beam_size: int | None = None
+    """``None``: :data:`transcribe.asr.BEAM_SIZE` (greedy), 5 with ``translate``."""
+
+    @property
+    def beam(self) -> int:
+        """The decoder beam width to use."""
+        if self.beam_size is not None:
+            return self.beam_size
+        return TRANSLATE_BEAM_SIZE if self.translate else asr.BEAM_SIZE
 
 
 def output_paths(formats: list[str], output: Path | None, base: Path) -> dict[str, Path]:
@@ -196,7 +207,7 @@ def _check_options(opts: Options, reporter: Reporter) -> str | None:
                       "that makes transcription slower, not faster")
     if opts.script not in SCRIPTS:
         raise UsageError(f"--script {opts.script}: use simplified or traditional")
-    if not 1 <= opts.beam_size <= 16:
+    if not 1 <= opts.beam <= 16:
         raise UsageError(f"--beam-size {opts.beam_size}: use 1 (greedy) to 16")
     if opts.engine not in asr.ENGINES:
         raise UsageError(f"--engine {opts.engine}: use {' or '.join(asr.ENGINES)}")
@@ -213,7 +224,7 @@ def journal_header(info: media.MediaInfo, source: dict, opts: Options, language:
     return {"source": {**source, "mtime_ns": st.st_mtime_ns}, "engine": opts.engine,
             "model": opts.model, "weights": asr.model_identity(opts.model), "task": task,
             "language": language,
-            "beam_size": opts.beam_size,
+            "beam_size": opts.beam,
             "windowing": [asr.WINDOW_S, asr.LOOKAHEAD_S, asr.MAX_CHUNK_S, asr.MAX_GAP_S, asr.BATCH_SIZE]}
 
 
@@ -225,7 +236,7 @@ def _transcribe(opts: Options, info: media.MediaInfo, source: dict, language: st
     if why_not:
         reporter.warn(f"{jpath}: {why_not}; starting the transcription afresh")
     reporter.step(f"Loading the ASR model ({opts.model}, {opts.engine})")
-    engine = asr.load_engine(opts.engine, opts.model, opts.device, opts.threads, opts.beam_size)
+    engine = asr.load_engine(opts.engine, opts.model, opts.device, opts.threads, opts.beam)
     journal.start(done)
     stream_info = info.audio[opts.audio_track]
     resumed = done[-1].end_sample / asr.SAMPLE_RATE if done else 0.0
