@@ -55,6 +55,31 @@ def test_chapter_bounds(minutes, fewest, most):
     assert chapters.chapter_bounds(minutes * 60) == (fewest, most)
 
 
+def _meeting(sizes: list[int], backchannels: int, seed: int = 0, dim: int = 32):
+    """Untimed turns: each substantive turn on its block's topic, then ``backchannels`` "Yeah."s on nothing."""
+    rng = np.random.default_rng(seed)
+    sents, vecs = [], []
+    for size in sizes:
+        centre = rng.normal(size=dim)
+        for _ in range(size):
+            for i in range(1 + backchannels):
+                v = centre + 2.0 * rng.normal(size=dim) if i == 0 else rng.normal(size=dim)
+                vecs.append(v / np.linalg.norm(v))
+                sents.append(Sentence(len(sents), float(len(sents)), len(sents) + 1.0, "x" * 60 if i == 0 else "Yeah."))
+    return sents, np.array(vecs, dtype=np.float32)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_back_channel_turns_do_not_hide_the_topics(seed):
+    """A meeting where four "Yeah."s follow every real turn: the prior counts effective sentences
+    (weights), so the topic changes are still found, and one topic stays one chapter."""
+    sents, vecs = _meeting([40, 40, 40, 40], backchannels=4, seed=seed)
+    firsts = [c.first for c in chapters.segment(sents, vecs, float(len(sents)), timed=False)]
+    assert len(firsts) == 4 and all(abs(a - b) <= 5 for a, b in zip(firsts, [0, 200, 400, 600])), firsts
+    sents, vecs = _meeting([160], backchannels=4, seed=seed)
+    assert len(chapters.segment(sents, vecs, float(len(sents)), timed=False)) == 1
+
+
 def test_no_sentences():
     assert chapters.segment([], np.zeros((0, 512), np.float32), 10.0) == []
     assert chapters.embed([], None).shape == (0, 512)

@@ -41,6 +41,30 @@ def test_notes_are_extractive_and_bounded(sample_notes):
         assert [p.time for p in n.key_points] == sorted(p.time for p in n.key_points)
 
 
+def test_titles_are_distinct_filler_free_noun_phrases():
+    nlp = load_nlp("en")
+    texts = [
+        "So, you know, the printing press changed everything. The first printing press used movable type. "
+        "Movable type made books cheap. Um, the printing press spread across Europe.",
+        "Well, the shuttle Columbia was lost. The crew of the shuttle Columbia were astronauts. "
+        "You know, the astronauts knew the risks of space flight.",
+        "So the prison held debtors. Newgate prison held debtors and felons. The debtors paid fees in Newgate prison.",
+    ]
+    titles = summaries.make_titles(texts, ["a", "b", "c"], "en", nlp)
+    assert len({t.lower() for t in titles}) == 3, titles
+    for title in titles:
+        assert 0 < len(title) <= summaries.MAX_TITLE_CHARS and title[0].isupper()
+        words = re.findall(r"[a-z']+", title.lower())
+        assert not {"so", "um", "well", "the", "first"} & set(words), title
+        assert "you know" not in title.lower(), title
+    assert "printing press" in titles[0].lower() or "movable type" in titles[0].lower(), titles
+    assert "columbia" in titles[1].lower() or "astronaut" in titles[1].lower(), titles
+    assert "debtors" in titles[2].lower() or "prison" in titles[2].lower(), titles
+    # no usable phrase: the central sentence, without its leading fillers; never empty
+    assert summaries.make_titles(["Yeah. So, you know, we go."], ["So, you know, we go."], "en", nlp) == ["We go"]
+    assert summaries.make_titles([""], [""], "en", nlp) == ["…"]
+
+
 def test_mandarin_title_is_short_and_from_the_text():
     text = ["北京的房地产市场在下降。", "房地产中介机构的收入也在下降。", "政府出台了新的房地产调控政策。"]
     sents = [Sentence(i, i * 5.0, i * 5.0 + 4.0, t) for i, t in enumerate(text)]
