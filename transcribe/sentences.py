@@ -104,19 +104,30 @@ def _split_long(words: list[Word], max_s: float) -> list[list[Word]]:
 
 
 def _by_segment_if_unpunctuated(group: list[tuple[Word, int]]) -> list[list[Word]]:
-    """The words of one sentence; if its text has no sentence punctuation at all
-    (Whisper's Mandarin often has none), one piece per ASR segment instead."""
+    """The words of one sentence, in pieces: one per ASR segment if its text has no
+    sentence punctuation at all (Whisper's Mandarin often has none); else cut only where
+    a segment ends unpunctuated before a capitalised one (:func:`_unmarked_join`)."""
     if not group:
         return []
     text = "".join(w.text for w, _ in group)
-    if any(c in SENTENCE_PUNCT for c in text) or group[0][1] == group[-1][1]:
+    punctuated = any(c in SENTENCE_PUNCT for c in text)
+    if group[0][1] == group[-1][1]:
         return [[w for w, _ in group]]
     pieces: list[list[Word]] = []
     for k, (w, seg) in enumerate(group):
-        if k == 0 or seg != group[k - 1][1]:
+        if k == 0 or (seg != group[k - 1][1] and (not punctuated or _unmarked_join(group[k - 1][0], w))):
             pieces.append([])
         pieces[-1].append(w)
     return pieces
+
+
+def _unmarked_join(last: Word, first: Word) -> bool:
+    """A segment ends without any punctuation and the next begins with a capital (not "I"):
+    Whisper left out the full stop between two sentences (seen in English batched decoding:
+    "We will miss them all the more All Americans today…")."""
+    tail, head = last.text.rstrip(), first.text.strip()
+    return (bool(tail) and tail[-1].isalnum() and head[:1].isupper()
+            and head.split("'")[0] not in ("I",))
 
 
 def convert_script(transcript: Transcript, script: str) -> Transcript:
