@@ -53,3 +53,20 @@ def test_segments_without_word_times_and_other_languages():
     assert len(sents) == 1 and sents[0].start == 3.0 and sents[0].end == 6.0
     assert split_sentences(Transcript([], "de", 6.0, "base"), nlp) == []
     assert load_nlp("tlh").pipe_names == ["sentencizer"]  # unknown to spaCy: multi-language fallback
+
+
+def test_a_full_stop_whisper_left_out_still_ends_the_sentence():
+    """Greedy decoding sometimes drops a full stop; a stretched word (a pause) before a capital cuts."""
+    from transcribe.asr import Segment, Transcript, Word
+    from transcribe.sentences import load_nlp, split_sentences
+
+    spec = [(" We", 0.0, 0.3), (" will", 0.3, 0.5), (" miss", 0.5, 0.8), (" them.", 0.8, 1.0),
+            (" Our", 1.1, 1.3), (" nation", 1.3, 1.7), (" grieves", 1.7, 3.2),  # stretched over a pause
+            (" Those", 3.2, 3.5), (" you", 3.5, 3.7), (" loved", 3.7, 4.0), (" Colonel", 4.1, 4.5),
+            (" Rick", 4.5, 4.7), (" Husband", 4.7, 5.0), (" rests.", 5.0, 5.4)]
+    words = [Word(a, b, t) for t, a, b in spec]
+    tr = Transcript([Segment(0.0, 5.4, "".join(w.text for w in words).strip(), words)], "en", 6.0, "base")
+    texts = [s.text for s in split_sentences(tr, load_nlp("en"))]
+    assert "We will miss them." in texts
+    assert any(t.startswith("Our nation grieves") and "Those" not in t for t in texts), texts
+    assert not any(t.startswith(("Rick", "Husband")) for t in texts), texts  # no cut inside a name

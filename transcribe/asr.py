@@ -385,7 +385,7 @@ class FasterWhisperEngine:
                 for i, (a, _b) in enumerate(chunks)}
         pieces, _info = pipeline.transcribe(
             samples, language=language, task=task, clip_timestamps=clips, batch_size=self.batch_size,
-            beam_size=self.beam_size, word_timestamps=True, hotwords=prompt, without_timestamps=False)
+            beam_size=self.beam_size, word_timestamps=True, hotwords=prompt)
         out: list[list[Segment]] = [[] for _ in chunks]
         failed: set[int] = set()
         for seg in pieces:

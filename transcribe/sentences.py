@@ -106,28 +106,36 @@ def _split_long(words: list[Word], max_s: float) -> list[list[Word]]:
 def _by_segment_if_unpunctuated(group: list[tuple[Word, int]]) -> list[list[Word]]:
     """The words of one sentence, in pieces: one per ASR segment if its text has no
     sentence punctuation at all (Whisper's Mandarin often has none); else cut only where
-    a segment ends unpunctuated before a capitalised one (:func:`_unmarked_join`)."""
+    Whisper left out a full stop (:func:`_unmarked_stop`)."""
     if not group:
         return []
     text = "".join(w.text for w, _ in group)
     punctuated = any(c in SENTENCE_PUNCT for c in text)
-    if group[0][1] == group[-1][1]:
-        return [[w for w, _ in group]]
     pieces: list[list[Word]] = []
     for k, (w, seg) in enumerate(group):
-        if k == 0 or (seg != group[k - 1][1] and (not punctuated or _unmarked_join(group[k - 1][0], w))):
+        if k == 0 or (seg != group[k - 1][1] if not punctuated else _unmarked_stop(group[k - 1][0], w)):
             pieces.append([])
         pieces[-1].append(w)
     return pieces
 
 
-def _unmarked_join(last: Word, first: Word) -> bool:
-    """A segment ends without any punctuation and the next begins with a capital (not "I"):
-    Whisper left out the full stop between two sentences (seen in English batched decoding:
-    "We will miss them all the more All Americans today…")."""
+UNMARKED_STOP_PAUSE_S = 0.4
+"""A pause at least this long before a capitalised word, after a word without punctuation,
+ends a sentence (:func:`_unmarked_stop`)."""
+STRETCHED_WORD_S = 1.0
+"""A word lasting this long holds a pause: Whisper's word alignment often stretches the last
+word before a silence up to the next word, leaving no gap between them."""
+
+
+def _unmarked_stop(last: Word, first: Word) -> bool:
+    """Whisper left out a full stop: a word without punctuation, a pause of
+    :data:`UNMARKED_STOP_PAUSE_S` or more (or a word stretched over one,
+    :data:`STRETCHED_WORD_S`), then a capitalised word (not "I"). Seen in greedy
+    batched decoding: "We will miss them all the more All Americans today…"."""
     tail, head = last.text.rstrip(), first.text.strip()
     return (bool(tail) and tail[-1].isalnum() and head[:1].isupper()
-            and head.split("'")[0] not in ("I",))
+            and head.split("'")[0] != "I"
+            and (first.start - last.end >= UNMARKED_STOP_PAUSE_S or last.end - last.start >= STRETCHED_WORD_S))
 
 
 def convert_script(transcript: Transcript, script: str) -> Transcript:
