@@ -138,6 +138,14 @@ def test_journal_keeps_whole_lines_and_checks_its_header(tmp_path):
     journal.append(_window(32000, 48000, "three"))
     journal.close()
     assert [w.segments[0].text for w in Journal(path, header).load()[0]] == ["one", "two", "three"]
+    # a run with other settings replaces the journal only once it has a window of its own
+    other = Journal(path, {**header, "beam_size": 5})
+    assert other.load()[0] == []
+    other.close()
+    assert len(Journal(path, header).load()[0]) == 3  # stopped before its first window: nothing lost
+    other.append(_window(0, 16000, "new"))
+    other.close()
+    assert Journal(path, header).load() == ([], "made with a different beam_size")
 
 
 def test_no_text_in_silence_or_music_between_speech(tmp_path):

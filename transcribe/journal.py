@@ -84,11 +84,15 @@ class Journal:
             raise TranscribeError(f"{self.path}: cannot write the resume journal ({exc.strerror or exc})") from exc
 
     def append(self, window: Window) -> None:
-        """Add one finished window: written, flushed and fsynced before returning.
+        """Add one finished window: written, flushed and fsynced before returning. Without
+        :meth:`start`, the first call starts a fresh journal (so an unusable old one is only
+        replaced once there is something new to keep).
 
         Raises:
             TranscribeError: the write fails (e.g. the disk is full).
         """
+        if self._fh is None:  # the first window of a fresh start replaces any old journal only now
+            self.start([])
         try:
             self._fh.write(json.dumps(window.to_dict(), ensure_ascii=False) + "\n")
             self._fh.flush()

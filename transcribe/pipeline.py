@@ -234,10 +234,12 @@ def _transcribe(opts: Options, info: media.MediaInfo, source: dict, language: st
     journal = Journal(jpath, journal_header(info, source, opts, language, task))
     done, why_not = journal.load()
     if why_not:
-        reporter.warn(f"{jpath}: {why_not}; starting the transcription afresh")
+        reporter.warn(f"{jpath}: {why_not}; starting the transcription afresh (the old journal is "
+                      "replaced when the first new window is finished)")
     reporter.step(f"Loading the ASR model ({opts.model}, {opts.engine})")
     engine = asr.load_engine(opts.engine, opts.model, opts.device, opts.threads, opts.beam)
-    journal.start(done)
+    if done:
+        journal.start(done)
     stream_info = info.audio[opts.audio_track]
     resumed = done[-1].end_sample / asr.SAMPLE_RATE if done else 0.0
     if done:
