@@ -44,6 +44,7 @@ from typing import Any, Callable, Iterable, Protocol
 import numpy as np
 
 from transcribe.errors import TranscribeError, UsageError
+from transcribe import media
 from transcribe.media import Audio
 
 BUNDLED_MODEL = "base"
@@ -304,7 +305,7 @@ lj001) beam 5 gave WER 6.76 % against 6.83 % greedy, for 18 % more time."""
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 """Whisper's temperature fallback for a chunk decoded again: each temperature is tried
 until the text passes Whisper's checks (compression ratio ≤ 2.4, mean log-probability ≥ -1)."""
-SAMPLE_RATE = 16000
+SAMPLE_RATE = media.SAMPLE_RATE
 
 
 @dataclass
