@@ -15,7 +15,7 @@ from typing import List, Optional
 
 import typer
 
-from transcribe import __version__
+from transcribe import __version__, allocator
 from transcribe.asr import BEAM_SIZE, BUNDLED_MODEL
 from transcribe.errors import EXIT_INPUT, TranscribeError
 from transcribe.pipeline import ChaptersOptions, Interrupted, Options, run, run_chapters
@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     errors (a missing argument, a non-integer ``--chapters``) are turned into
     the same one-line format as ours, exit status 2.
     """
+    allocator.keep_freed_memory()
     args = sys.argv[1:] if argv is None else list(argv)
     sub = bool(args) and args[0] == "chapters" and not Path("chapters").is_file()
     command = typer.main.get_command(chapters_app if sub else app)

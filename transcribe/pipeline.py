@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transcribe import asr, chapters, media, render, sentences, summaries
+from transcribe import allocator, asr, chapters, media, render, sentences, summaries
 from transcribe.errors import TranscribeError, UsageError
 from transcribe.journal import Journal
 from transcribe.progress import Reporter
@@ -166,6 +166,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
     else:
         check_output(tpath, opts.force)
         transcript = _transcribe(opts, info, source, language, task, jpath, reporter)
+        allocator.release_freed_memory()  # the ASR model and activations are gone
         write_atomic(tpath, transcript.to_json())
         Journal(jpath, {}).remove()
 
