@@ -8,10 +8,12 @@ How a long recording is transcribed (:func:`transcribe_stream`):
 1. PCM arrives in blocks; at most one window (:data:`WINDOW_S`) plus a look-ahead
    (:data:`LOOKAHEAD_S`) is held, so memory does not grow with the recording's length.
 2. Silero VAD (faster-whisper's ``get_speech_timestamps``) finds the speech in the
-   buffer; the window is cut in the widest silence of its second half.
-3. The window's speech is packed into contiguous chunks of at most 30 s (Whisper's
-   input length; a silence over :data:`MAX_GAP_S` starts a new chunk), so music and
-   silence never reach the decoder.
+   buffer, once, and the speech is packed into contiguous chunks of at most 30 s
+   (Whisper's input length; a silence over :data:`MAX_GAP_S` starts a new chunk), so
+   music and silence never reach the decoder.
+3. The window is cut in the silence after the last chunk that ends in its second half,
+   so that every window but the last is made of whole chunks (the encoder costs the
+   same for a 4 s chunk as for a 30 s one).
 4. The engine decodes the chunks: faster-whisper's ``BatchedInferencePipeline``
    (several chunks per encoder/decoder call) by default, or the reference
    openai-whisper (:mod:`transcribe.asr_openai`).
@@ -292,6 +294,9 @@ WINDOW_S = 240.0
 """Audio per window, seconds (up to eight 30 s chunks); the unit of the resume journal."""
 LOOKAHEAD_S = 30.0
 """Audio read past the window so that its cut can be placed in a silence."""
+CUT_RULE = 2
+"""Version of the window-cutting rule (:func:`choose_cut`), recorded in the resume journal:
+windows cut by another rule are not reused. 2: after the last whole chunk."""
 MAX_CHUNK_S = 30.0
 """Longest chunk handed to Whisper (its input length)."""
 MAX_GAP_S = 2.0
@@ -552,23 +557,21 @@ def speech_pieces(samples: np.ndarray) -> list[tuple[int, int]]:
     return [(p["start"], p["end"]) for p in get_speech_timestamps(samples, opts)]
 
 
-def choose_cut(pieces: list[tuple[int, int]], window: int, length: int) -> int:
-    """Where to end a window of about ``window`` samples, in a buffer of ``length`` samples:
-    the point in ``[window/2, window]`` inside the widest silence between ``pieces``
-    (between two pieces split by VAD's 30 s limit, if there is no silence)."""
+def choose_cut(chunks: list[tuple[int, int]], window: int, length: int) -> int:
+    """Where to end a window of about ``window`` samples in a buffer of ``length`` samples
+    whose speech is packed into ``chunks`` (:func:`pack_chunks`): in the latest silence
+    before, between or after the chunks that reaches into ``[window/2, window]`` (the middle
+    of its part there), so the window holds as many whole chunks as fit. Samples in and out.
+    Chunks last at most 30 s, so such a silence (or the touching ends of two chunks that
+    VAD split at 30 s) always exists when ``window/2`` exceeds 30 s."""
     lo, hi = window // 2, min(window, length)
-    gaps = [(0, pieces[0][0])] if pieces else [(0, length)]
-    gaps += [(a[1], b[0]) for a, b in zip(pieces, pieces[1:])]
-    if pieces:
-        gaps.append((pieces[-1][1], length))
-    best, best_width = hi, -1
-    for a, b in gaps:
+    ends = [0] + [b for _a, b in chunks]
+    starts = [a for a, _b in chunks] + [length]
+    best = (lo + hi) // 2
+    for a, b in zip(ends, starts):
         a2, b2 = max(a, lo), min(b, hi)
-        if a2 > b2:
-            continue
-        width = b - a
-        if width > best_width:
-            best, best_width = (a2 + b2) // 2, width
+        if a2 <= b2:
+            best = (a2 + b2) // 2
     return best
 
 
@@ -584,18 +587,19 @@ def pack_chunks(pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in chunks]
 
 
-def decode_window(samples: np.ndarray, engine: Engine, *, language: str, task: str,
-                  before: list[Word] | None = None) -> list[Segment]:
-    """Transcribe one window: VAD, chunks, the engine, loop checks. Times: seconds from ``samples[0]``.
+def decode_window(samples: np.ndarray, chunks: list[tuple[int, int]], engine: Engine, *, language: str,
+                  task: str, before: list[Word] | None = None) -> list[Segment]:
+    """Transcribe one window: the engine on its ``chunks`` (samples, :func:`pack_chunks`),
+    then the loop checks. Times: seconds from ``samples[0]``.
 
     ``before``: the previous window's last words, for loops that cross the cut.
     """
     prompt = PROMPTS.get(language) if task == "transcribe" else None
-    chunks = [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in pack_chunks(speech_pieces(samples))]
-    results = engine.transcribe_chunks(samples, chunks, language=language, task=task, prompt=prompt)
+    chunks_s = [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in chunks]
+    results = engine.transcribe_chunks(samples, chunks_s, language=language, task=task, prompt=prompt)
     out: list[Segment] = []
     tail = list(before or [])[-20:]
-    for chunk, segments in zip(chunks, results):
+    for chunk, segments in zip(chunks_s, results):
         if prompt:  # Whisper echoing its own prompt is not speech
             segments = [s for s in segments if prompt.strip("。") not in s.text]
         if is_looping(segments, tail):
@@ -652,15 +656,18 @@ def transcribe_stream(
     need = window + lookahead
     before = [w for s in windows[-1].segments for w in s.words][-20:] if windows else []
 
-    def finish_window(buffer: np.ndarray, final: bool) -> np.ndarray:
+    def finish_window(buffer: np.ndarray, pieces: list[tuple[int, int]], final: bool) -> np.ndarray:
+        """Decode the window at the start of ``buffer`` (VAD ``pieces`` of all of it); the rest."""
         nonlocal pos, language, before
-        pieces = speech_pieces(buffer)
         if language is None and pieces:
             language = engine.detect_language(np.concatenate([buffer[a:b] for a, b in pieces]))
-        cut = len(buffer) if final else choose_cut(pieces, window, len(buffer))
+        chunks = pack_chunks(pieces)
+        cut = len(buffer) if final else choose_cut(chunks, window, len(buffer))
+        chunks = [(a, min(b, cut)) for a, b in chunks if a < cut]
         segments = []
-        if any(a < cut for a, _ in pieces):
-            segments = decode_window(buffer[:cut], engine, language=language or "en", task=task, before=before)
+        if chunks:
+            segments = decode_window(buffer[:cut], chunks, engine, language=language or "en", task=task,
+                                     before=before)
         shift = offset + pos / SAMPLE_RATE
         segments = [_shifted(s, shift) for s in segments]
         done_window = Window(pos, pos + cut, language or "und", segments)
@@ -673,6 +680,13 @@ def transcribe_stream(
         if on_progress:
             on_progress(pos / SAMPLE_RATE)
         return buffer[cut:].copy()
+
+    def finish_windows(buffer: np.ndarray, pieces: list[tuple[int, int]] | None = None) -> np.ndarray:
+        """Every full window (plus look-ahead) at the start of ``buffer``; the rest."""
+        while len(buffer) >= window + lookahead:
+            buffer = finish_window(buffer, pieces if pieces is not None else speech_pieces(buffer), final=False)
+            pieces = None
+        return buffer
 
     if on_progress:
         on_progress(pos / SAMPLE_RATE)
@@ -688,21 +702,19 @@ def transcribe_stream(
         if buffered < need:
             continue
         buffer = np.concatenate(pending)
-        if language is None and not windows_have_speech(windows) and len(buffer) < DETECT_WINDOW_S * SAMPLE_RATE:
-            speech = sum(b - a for a, b in speech_pieces(buffer))
-            if speech < 30 * SAMPLE_RATE:  # too little speech yet to tell the language: read on
+        pieces = None
+        if language is None and not any(w.segments for w in windows) and len(buffer) < DETECT_WINDOW_S * SAMPLE_RATE:
+            pieces = speech_pieces(buffer)
+            if sum(b - a for a, b in pieces) < 30 * SAMPLE_RATE:  # too little speech to tell the language: read on
                 need = int(DETECT_WINDOW_S * SAMPLE_RATE)
                 pending, buffered = [buffer], len(buffer)
                 if buffered < need:
                     continue
-        while len(buffer) >= window + lookahead:
-            buffer = finish_window(buffer, final=False)
+        buffer = finish_windows(buffer, pieces)
         pending, buffered, need = [buffer], len(buffer), window + lookahead
-    buffer = np.concatenate(pending) if pending else np.zeros(0, np.float32)
-    while len(buffer) >= window + lookahead:
-        buffer = finish_window(buffer, final=False)
+    buffer = finish_windows(np.concatenate(pending) if pending else np.zeros(0, np.float32))
     if len(buffer) > 0.1 * SAMPLE_RATE:
-        finish_window(buffer, final=True)
+        finish_window(buffer, speech_pieces(buffer), final=True)
     elif len(buffer):
         pos += len(buffer)
     segments = [s for w in windows for s in w.segments]
@@ -710,10 +722,6 @@ def transcribe_stream(
     # Without speech the detected language means nothing: record "und" (ISO 639-2 undetermined).
     spoken = given or (language if segments and language else "und")
     return Transcript(segments, spoken, duration, model_name, source or {}, task, engine.name)
-
-
-def windows_have_speech(windows: list[Window]) -> bool:
-    return any(w.segments for w in windows)
 
 
 def _shifted(seg: Segment, shift: float) -> Segment:

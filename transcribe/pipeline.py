@@ -226,7 +226,8 @@ def journal_header(info: media.MediaInfo, source: dict, opts: Options, language:
             "model": opts.model, "weights": asr.model_identity(opts.model), "task": task,
             "language": language,
             "beam_size": opts.beam,
-            "windowing": [asr.WINDOW_S, asr.LOOKAHEAD_S, asr.MAX_CHUNK_S, asr.MAX_GAP_S, asr.BATCH_SIZE]}
+            "windowing": [asr.WINDOW_S, asr.LOOKAHEAD_S, asr.MAX_CHUNK_S, asr.MAX_GAP_S, asr.BATCH_SIZE,
+                          asr.CUT_RULE]}
 
 
 def _transcribe(opts: Options, info: media.MediaInfo, source: dict, language: str | None, task: str,
