@@ -70,3 +70,21 @@ def test_a_full_stop_whisper_left_out_still_ends_the_sentence():
     assert "We will miss them." in texts
     assert any(t.startswith("Our nation grieves") and "Those" not in t for t in texts), texts
     assert not any(t.startswith(("Rick", "Husband")) for t in texts), texts  # no cut inside a name
+
+
+def test_spacy_is_loaded_without_pulling_in_torch():
+    """thinc imports torch when installed (1.8 s per run); the notes never need it, and a
+    later ``import torch`` (the openai-whisper engine) must still work."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch is not installed here (it comes with .[openai])")
+    code = ("import sys; from transcribe.sentences import load_nlp; nlp = load_nlp('en'); "
+            "assert 'torch' not in sys.modules, 'torch was imported'; "
+            "assert [s.text for s in nlp('One. Two.').sents] == ['One.', 'Two.']; "
+            "import torch; print(torch.zeros(2).sum().item())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "0.0"
