@@ -52,7 +52,7 @@ def _segments(path: Path) -> list:
 
 @pytest.fixture(scope="module")
 def five_minutes(tmp_path_factory) -> tuple[Path, list]:
-    """The sample's first 280 s (two windows) and its uninterrupted transcript's segments."""
+    """The sample's first 280 s (two or more windows) and its uninterrupted transcript's segments."""
     folder = tmp_path_factory.mktemp("reference")
     clip = folder / "talk.m4a"
     ffmpeg("-i", str(SAMPLE), "-t", "280", "-vn", "-c:a", "copy", str(clip))
