@@ -15,7 +15,7 @@ import pytest
 
 from conftest import SAMPLE, ffmpeg, run_cli
 from transcribe import asr
-from transcribe.asr import Segment, Window, Word
+from transcribe.asr import SAMPLE_RATE, Segment, Window, Word, choose_cut
 from transcribe.journal import Journal
 
 
@@ -193,3 +193,19 @@ def test_find_loop_catches_whisper_loops_not_speech():
     words = [Word(i, i + 0.5, f" {t}") for i, t in enumerate(("so " + "the end of it " * 5).split())]
     kept = asr.cut_loops([Segment(0, 30, "x", words)], [])
     assert " ".join(w.text.strip() for w in kept[0].words) == "so the end of it the end of it"
+
+
+def test_windows_end_after_the_last_whole_chunk():
+    sr = SAMPLE_RATE
+    chunks = [(0, 28 * sr), (28 * sr + 4000, 57 * sr), (58 * sr, 86 * sr), (87 * sr, 115 * sr),
+              (116 * sr, 140 * sr)]
+    cut = choose_cut(chunks, 120 * sr, 150 * sr)
+    assert 115 * sr <= cut <= 116 * sr  # four whole chunks, cut in the silence after the fourth
+    # a long silence from 70 s on: the cut lies in it, within the window
+    cut = choose_cut([(0, 30 * sr), (30 * sr, 60 * sr), (60 * sr, 70 * sr), (140 * sr, 150 * sr)], 120 * sr, 150 * sr)
+    assert 70 * sr <= cut <= 120 * sr
+    # VAD split 30 s pieces without a pause: the cut falls where two chunks touch
+    touching = [(i * 30 * sr, (i + 1) * 30 * sr) for i in range(5)]
+    assert choose_cut(touching, 120 * sr, 150 * sr) == 120 * sr
+    # no speech at all: somewhere in the second half of the window
+    assert 60 * sr <= choose_cut([], 120 * sr, 150 * sr) <= 120 * sr
