@@ -4,7 +4,9 @@ CTranslate2 allocates and frees its activations (hundreds of MB per batch: the e
 attention matrices) on every call. With glibc's defaults each of these large blocks is a
 fresh ``mmap`` whose pages fault in again: 1.8 million page faults and 5 s of system time
 per 240 s window on 2 cores. :func:`keep_freed_memory` makes malloc keep and reuse them
-(72 thousand faults, about 25 % less ASR time); :func:`release_freed_memory` hands what is
+(72 thousand faults, about 25 % less ASR time); the command line applies it for the
+faster-whisper engine only (openai-whisper's PyTorch ran 20 % slower with it, at 700 MB
+more peak memory). :func:`release_freed_memory` hands what is
 free back to the kernel once transcription is over, so that the notes stage does not stack
 its own memory on top of the ASR stage's freed blocks. Both are no-ops where the C library
 is not glibc (macOS, Windows, musl).

@@ -91,6 +91,8 @@ def transcribe(
                    audio_track=audio_track, device=device, threads=threads, formats=formats,
                    embed_chapters=embed_chapters, script=script, translate=translate, engine=engine,
                    beam_size=beam_size)
+    if engine == "faster-whisper":  # not for PyTorch: there it costs time and 700 MB (bench/speed.py)
+        allocator.keep_freed_memory()
     _guarded(lambda: run(opts, Reporter(quiet=quiet)), input, debug)
 
 
@@ -168,7 +170,6 @@ def main(argv: list[str] | None = None) -> None:
     errors (a missing argument, a non-integer ``--chapters``) are turned into
     the same one-line format as ours, exit status 2.
     """
-    allocator.keep_freed_memory()
     args = sys.argv[1:] if argv is None else list(argv)
     sub = bool(args) and args[0] == "chapters" and not Path("chapters").is_file()
     command = typer.main.get_command(chapters_app if sub else app)
