@@ -106,7 +106,7 @@ def test_a_changed_input_invalidates_the_journal(five_minutes, tmp_path):
     os.utime(clip, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # edited since
     again = run_cli(clip)
     assert again.returncode == 0, again.stderr
-    assert "different source" in again.stderr and "afresh" in again.stderr
+    assert "different source (modification time)" in again.stderr and "afresh" in again.stderr
     assert "Resuming" not in again.stderr
     assert _segments(tmp_path / "talk.transcript.json") == reference
 
@@ -129,9 +129,9 @@ def test_journal_keeps_whole_lines_and_checks_its_header(tmp_path):
     windows, why_not = Journal(path, header).load()
     assert why_not is None and [w.segments[0].text for w in windows] == ["one", "two"]
     other_model = Journal(path, {**header, "weights": "sha256:def"})
-    assert other_model.load() == ([], "made with a different weights")
+    assert other_model.load() == ([], "made with a different model weights")
     edited = Journal(path, {**header, "source": {"size": 1, "mtime_ns": 3}})
-    assert edited.load()[1] == "made with a different source"
+    assert edited.load()[1] == "made with a different source (modification time)"
     # starting again rewrites it without the torn line
     journal = Journal(path, header)
     journal.start(windows)
@@ -145,7 +145,7 @@ def test_journal_keeps_whole_lines_and_checks_its_header(tmp_path):
     assert len(Journal(path, header).load()[0]) == 3  # stopped before its first window: nothing lost
     other.append(_window(0, 16000, "new"))
     other.close()
-    assert Journal(path, header).load() == ([], "made with a different beam_size")
+    assert Journal(path, header).load() == ([], "made with a different beam size")
 
 
 def test_no_text_in_silence_or_music_between_speech(tmp_path):

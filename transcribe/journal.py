@@ -22,6 +22,25 @@ from transcribe.errors import TranscribeError
 from transcribe.writing import write_atomic
 
 JOURNAL_VERSION = 1
+WORDS = {"mtime_ns": "modification time", "head_sha256": "content", "file": "name",
+         "audio_track": "audio track", "beam_size": "beam size", "weights": "model weights"}
+"""Header keys as the 'made with a different ...' message says them."""
+
+
+def _differences(old: dict, new: dict) -> list[str]:
+    """The header keys whose values differ, in words; for a dict value (the source), which
+    of its keys: ``["source (modification time)", "beam size"]``."""
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            inner = sorted(WORDS.get(k, k) for k in set(a) | set(b) if a.get(k) != b.get(k))
+            out.append(f"{WORDS.get(key, key)} ({', '.join(inner)})")
+        else:
+            out.append(WORDS.get(key, key))
+    return out
 
 
 class Journal:
@@ -55,8 +74,7 @@ class Journal:
         except (ValueError, UnicodeDecodeError):
             return [], "not a journal of this tool"
         if header != self.header:
-            changed = sorted(k for k in set(header) | set(self.header) if header.get(k) != self.header.get(k)) \
-                if isinstance(header, dict) else ["all"]
+            changed = _differences(header, self.header) if isinstance(header, dict) else ["everything"]
             return [], f"made with a different {', '.join(changed)}"
         windows: list[Window] = []
         for line in lines[1:]:
