@@ -169,3 +169,15 @@ def test_plain_progress_lines_when_not_a_terminal(tmp_path):
     lines = [line for line in proc.stderr.splitlines() if line.startswith("Transcribing:")]
     assert len(lines) == 1 and "00:00:05 / 00:00:05 (100%)" in lines[0] and "real time" in lines[0]
     assert run_cli(f, "-q", "--force").stderr == ""
+
+
+def test_progress_log_ends_at_100_percent_when_the_audio_is_shorter_than_announced():
+    import io
+
+    from transcribe.progress import Reporter
+
+    out = io.StringIO()
+    with Reporter(stream=out).audio("Transcribing", 100.0) as update:
+        update(10.0)
+        update(50.0)  # the stream ends here, not at the 100 s the container announced
+    assert out.getvalue().splitlines()[-1].startswith("Transcribing: 00:00:50 / 00:00:50 (100%)")

@@ -65,18 +65,24 @@ class Reporter:
                 yield update
             return
         began = last = time.monotonic()
-        first = start
+        first = latest = start
         finished = False
 
+        def line(done: float, total: float, now: float) -> None:
+            speed = (done - first) / max(now - began, 1e-6)
+            eta = (total - done) / speed if speed > 0 else 0.0
+            pct = 100.0 * done / total if total > 0 else 100.0
+            print(f"{label}: {hms(done)} / {hms(total)} ({pct:.0f}%), {speed:.1f}× real time, "
+                  f"ETA {hms(eta)}", file=self.stream, flush=True)
+
         def log(done: float) -> None:
-            nonlocal last, finished
+            nonlocal last, finished, latest
+            latest = done
             now = time.monotonic()
             if finished or (now - last < LOG_EVERY_S and done < total_s):
                 return
             last, finished = now, done >= total_s
-            speed = (done - first) / max(now - began, 1e-6)
-            eta = (total_s - done) / speed if speed > 0 else 0.0
-            pct = 100.0 * done / total_s if total_s > 0 else 100.0
-            print(f"{label}: {hms(done)} / {hms(total_s)} ({pct:.0f}%), {speed:.1f}× real time, "
-                  f"ETA {hms(eta)}", file=self.stream, flush=True)
+            line(done, total_s, now)
         yield log
+        if not finished and latest > first:  # the audio ended before the container's duration said
+            line(latest, latest, time.monotonic())
