@@ -167,3 +167,6 @@ def test_cli_engine_option_runs_the_reference_on_the_same_weights(speech_clip, t
     assert list((tmp_path / "cache").glob("openai-whisper-*.pt"))
     bad = run_cli(speech_clip, "--engine", "openai-whisper", "--model", "small")
     assert bad.returncode == 2 and "must be 'base' or a CTranslate2 model directory" in bad.stderr
+    cuda = run_cli(speech_clip, "--engine", "openai-whisper", "--device", "cuda")
+    assert cuda.returncode == 2 and "drop --device cuda" in cuda.stderr
+    assert "Loading" not in cuda.stderr and "Decoding" not in cuda.stderr  # refused before any work

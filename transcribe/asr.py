@@ -449,6 +449,24 @@ def model_identity(model: str) -> str:
     return f"dir:{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
 
 
+def check_engine(engine: str, model: str, device: str) -> None:
+    """Fail fast on an engine that cannot run with ``model`` on ``device``.
+
+    Raises:
+        UsageError: unknown engine; openai-whisper with ``--device cuda`` or a model name
+            (it takes only the bundled model or a CTranslate2 model directory).
+    """
+    if engine not in ENGINES:
+        raise UsageError(f"--engine {engine}: use {' or '.join(ENGINES)}")
+    if engine != "openai-whisper":
+        return
+    if device == "cuda":
+        raise UsageError("--engine openai-whisper runs on the CPU here; drop --device cuda")
+    if model != BUNDLED_MODEL and model_directory(model) is None:
+        raise UsageError(f"--engine openai-whisper: --model {model} must be 'base' or a "
+                         "CTranslate2 model directory")
+
+
 def load_engine(engine: str = "faster-whisper", model: str = BUNDLED_MODEL, device: str = "auto",
                 threads: int = 0, beam_size: int = BEAM_SIZE) -> Engine:
     """Load ``model`` for ``engine`` (see :data:`ENGINES`).
@@ -460,21 +478,15 @@ def load_engine(engine: str = "faster-whisper", model: str = BUNDLED_MODEL, devi
         UsageError: unknown engine, or a model name/CUDA with the openai-whisper engine.
         TranscribeError: as :func:`load_model`; openai-whisper not installed.
     """
+    check_engine(engine, model, device)
     if engine == "faster-whisper":
         return FasterWhisperEngine(load_model(model, device, threads), beam_size=beam_size)
-    if engine != "openai-whisper":
-        raise UsageError(f"--engine {engine}: use {' or '.join(ENGINES)}")
-    if device == "cuda":
-        raise UsageError("--engine openai-whisper runs on the CPU here; drop --device cuda")
     from transcribe import asr_openai
 
     if model == BUNDLED_MODEL:
         files, digest = bundled_model_files(), BUNDLED_SHA256
     else:
         path = model_directory(model)
-        if path is None:
-            raise UsageError(f"--engine openai-whisper: --model {model} must be 'base' or a "
-                             "CTranslate2 model directory")
         files = {f.name: f.read_bytes() for f in path.iterdir()
                  if f.name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")}
         digest = hashlib.sha256(files["model.bin"]).hexdigest()

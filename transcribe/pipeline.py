@@ -210,10 +210,9 @@ def _check_options(opts: Options, reporter: Reporter) -> str | None:
         raise UsageError(f"--script {opts.script}: use simplified or traditional")
     if not 1 <= opts.beam <= 16:
         raise UsageError(f"--beam-size {opts.beam_size}: use 1 (greedy) to 16")
-    if opts.engine not in asr.ENGINES:
-        raise UsageError(f"--engine {opts.engine}: use {' or '.join(asr.ENGINES)}")
     language = asr.check_language(opts.language)
     asr.model_directory(opts.model)  # a bad --model DIR fails now, not after decoding
+    asr.check_engine(opts.engine, opts.model, opts.device)
     return language
 
 
