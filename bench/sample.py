@@ -5,7 +5,7 @@ seconds / audio seconds) of the whole job, and how the chapters compare with
 the true topic starts in ``samples/talk.chapters.json`` (hits within ±20 s).
 
 Run: ``python bench/sample.py [--threads N] [--beam-size N]`` from the repository root.
-Decoding and ASR run together, streamed, as in the CLI ("decode+asr").
+Decoding and ASR run together, streamed, with the CLI's malloc settings ("decode+asr").
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from transcribe import asr, chapters, media, sentences, summaries
+from transcribe import allocator, asr, chapters, media, sentences, summaries
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,12 +37,14 @@ def main() -> None:
         times[name] = now - t
         t = now
 
+    allocator.keep_freed_memory()  # as the CLI does for faster-whisper
     info = media.probe(args.input)
     engine = asr.load_engine(threads=args.threads, beam_size=args.beam_size)
     lap("load model")
     tr = asr.transcribe_stream(media.stream(info), engine, offset=info.audio[0].start)
     lap("decode+asr")
     del engine
+    allocator.release_freed_memory()
     nlp = sentences.load_nlp(tr.language)
     sents = sentences.split_sentences(tr, nlp)
     lap("sentences")
