@@ -81,7 +81,7 @@ def run(audio: Path, seconds: float, folder: Path) -> dict:
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(audio), "-t", str(seconds),
                     "-c", "copy", str(clip)], check=True)
     cmd = [sys.executable, "-m", "transcribe", str(clip), "-q", "-o", str(folder / f"{clip.stem}.md")]
-    wall, peak = run_measured(cmd)
+    wall, peak, _err = run_measured(cmd)
     md = (folder / f"{clip.stem}.md").read_text(encoding="utf-8")
     transcript = json.loads((folder / f"{clip.stem}.transcript.json").read_text(encoding="utf-8"))
     clip.unlink()

@@ -3,8 +3,9 @@
 Runs the real CLI (decode -> ASR -> sentences -> chapters -> notes) once per engine on
 the same recording (default: the first 10 minutes of LibriVox/LJ Speech
 ``lj001_printing.opus`` from ../shared/eval, which has a human reference transcript), and
-prints per engine: wall time, real-time factor (RTF = wall time / audio duration), peak RSS
-of the process, and word error rate against the reference (jiwer, after Whisper's
+prints per engine: wall time, real-time factor (RTF = wall time / audio duration), the
+decode+ASR time alone (from the CLI's last progress line), peak RSS of the process, and
+word error rate against the reference (jiwer, after Whisper's
 ``EnglishTextNormalizer`` on both sides); then the speed ratio openai-whisper /
 faster-whisper and the WER difference.
 
@@ -26,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import run_measured
+from measure import asr_seconds, run_measured
 
 ROOT = Path(__file__).resolve().parent.parent
 LJ = ROOT.parent / "shared" / "eval" / "speech_en" / "ljspeech"
@@ -56,18 +57,19 @@ def cut(source: Path, seconds: float, folder: Path) -> Path:
 
 
 def run_engine(engine: str, audio: Path, folder: Path, beam_size: int | None, threads: int) -> dict:
-    """The CLI on ``audio`` with ``engine``: wall time, peak RSS (MB) and the transcript's text."""
+    """The CLI on ``audio`` with ``engine``: wall time, decode+ASR time (from its progress
+    log), peak RSS (MB) and the transcript's text."""
     out = folder / f"{engine}.md"
-    cmd = [sys.executable, "-m", "transcribe", str(audio), "-o", str(out), "-q", "--engine", engine,
+    cmd = [sys.executable, "-m", "transcribe", str(audio), "-o", str(out), "--engine", engine,
            "--language", "en"]
     if beam_size:
         cmd += ["--beam-size", str(beam_size)]
     if threads:
         cmd += ["--threads", str(threads)]
-    wall, peak = run_measured(cmd)
+    wall, peak, err = run_measured(cmd)
     transcript = json.loads(out.with_name(f"{engine}.transcript.json").read_text(encoding="utf-8"))
-    return {"engine": engine, "wall_s": wall, "peak_rss_mb": peak,
-            "duration_s": transcript["duration"],
+    return {"engine": engine, "wall_s": wall, "asr_s": asr_seconds(err, transcript["duration"]),
+            "peak_rss_mb": peak, "duration_s": transcript["duration"],
             "text": " ".join(s["text"] for s in transcript["segments"])}
 
 
@@ -102,8 +104,9 @@ def main() -> None:
             r["rtf"] = r["wall_s"] / r["duration_s"]
             r["wer"] = wer(reference, r.pop("text"))
             results.append(r)
+            asr = f"{r['asr_s']:6.1f} s" if r["asr_s"] else "     ?  "
             print(f"{engine:15s} audio {r['duration_s']:7.1f} s  wall {r['wall_s']:7.1f} s  RTF {r['rtf']:.3f}  "
-                  f"peak RSS {r['peak_rss_mb']:6.0f} MB  WER {100 * r['wer']:.2f}%", flush=True)
+                  f"(decode+ASR {asr})  peak RSS {r['peak_rss_mb']:6.0f} MB  WER {100 * r['wer']:.2f}%", flush=True)
     summary = {"recording": f"{source.name} first {args.seconds:.0f} s" if args.seconds > 0 else source.name,
                "beam_size": args.beam_size, "cores": os.cpu_count(), "runs": results}
     by = {r["engine"]: r for r in results}
@@ -113,6 +116,9 @@ def main() -> None:
         summary["wer_difference_points"] = 100 * (fast["wer"] - ref["wer"])
         print(f"faster-whisper is {summary['speed_ratio']:.1f}x faster than openai-whisper (target >= 5x); "
               f"WER difference {summary['wer_difference_points']:+.2f} points (target <= +0.5)")
+        if fast["asr_s"] and ref["asr_s"]:
+            summary["asr_speed_ratio"] = ref["asr_s"] / fast["asr_s"]
+            print(f"decode+ASR alone (no model loading, no notes): {summary['asr_speed_ratio']:.1f}x")
     if "faster-whisper" in by:
         print(f"whole-pipeline RTF (faster-whisper) {by['faster-whisper']['rtf']:.3f} (target <= 0.06)")
     args.json.parent.mkdir(parents=True, exist_ok=True)
