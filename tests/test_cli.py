@@ -181,3 +181,17 @@ def test_progress_log_ends_at_100_percent_when_the_audio_is_shorter_than_announc
         update(10.0)
         update(50.0)  # the stream ends here, not at the 100 s the container announced
     assert out.getvalue().splitlines()[-1].startswith("Transcribing: 00:00:50 / 00:00:50 (100%)")
+
+
+def test_progress_log_has_one_final_line(monkeypatch):
+    import io
+
+    from transcribe import progress
+
+    monkeypatch.setattr(progress, "LOG_EVERY_S", 0.0)
+    out = io.StringIO()
+    with progress.Reporter(stream=out).audio("Transcribing", 100.0) as update:
+        update(10.0)
+        update(99.6)  # printed (as 100 %); the audio ends here: no second final line
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 and lines[-1].startswith("Transcribing: 00:01:39 / 00:01:40")

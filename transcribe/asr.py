@@ -455,6 +455,7 @@ def check_engine(engine: str, model: str, device: str) -> None:
     Raises:
         UsageError: unknown engine; openai-whisper with ``--device cuda`` or a model name
             (it takes only the bundled model or a CTranslate2 model directory).
+        TranscribeError: openai-whisper asked for but not installed (torch, whisper).
     """
     if engine not in ENGINES:
         raise UsageError(f"--engine {engine}: use {' or '.join(ENGINES)}")
@@ -465,6 +466,12 @@ def check_engine(engine: str, model: str, device: str) -> None:
     if model != BUNDLED_MODEL and model_directory(model) is None:
         raise UsageError(f"--engine openai-whisper: --model {model} must be 'base' or a "
                          "CTranslate2 model directory")
+    import importlib.util
+
+    if any(importlib.util.find_spec(name) is None for name in ("torch", "whisper")):
+        from transcribe.asr_openai import NOT_INSTALLED
+
+        raise TranscribeError(NOT_INSTALLED)
 
 
 def load_engine(engine: str = "faster-whisper", model: str = BUNDLED_MODEL, device: str = "auto",

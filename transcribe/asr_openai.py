@@ -27,7 +27,7 @@ Sources of the mapping:
   The output projection is an alias of the token embedding (tied, as in
   openai-whisper).
 
-Needs the optional extra ``transcribe[openai]`` (``torch`` and ``openai-whisper``).
+Needs the project's optional extra ``openai`` (``pip install '.[openai]'``: ``torch`` and ``openai-whisper``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ import numpy as np
 from transcribe.asr import Segment, Word
 from transcribe.errors import TranscribeError
 
-NOT_INSTALLED = "openai-whisper engine not installed: pip install 'transcribe[openai]'"
+NOT_INSTALLED = ("openai-whisper engine not installed: in the project folder, "
+                 "pip install '.[openai]'")
 """Message of the :class:`TranscribeError` raised when ``torch``/``whisper`` are missing."""
 SAMPLE_RATE = 16000
 """Samples per second of the audio every method here takes (Whisper's rate)."""

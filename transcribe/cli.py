@@ -52,7 +52,7 @@ def transcribe(
     engine: str = typer.Option(
         "faster-whisper", "--engine",
         help="ASR engine: faster-whisper (fast, CTranslate2) or openai-whisper (the reference "
-             "implementation, CPU, on the same weights; needs pip install 'transcribe[openai]')."),
+             "implementation, CPU, on the same weights; needs pip install '.[openai]' in the project folder)."),
     beam_size: Optional[int] = typer.Option(
         None, "--beam-size", show_default=False,
         help=f"Decoder beam width: {BEAM_SIZE} (greedy, fastest) by default, 5 with --translate; "

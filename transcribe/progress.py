@@ -65,7 +65,7 @@ class Reporter:
                 yield update
             return
         began = last = time.monotonic()
-        first = latest = start
+        first = latest = printed = start
         finished = False
 
         def line(done: float, total: float, now: float) -> None:
@@ -76,13 +76,13 @@ class Reporter:
                   f"ETA {hms(eta)}", file=self.stream, flush=True)
 
         def log(done: float) -> None:
-            nonlocal last, finished, latest
+            nonlocal last, finished, latest, printed
             latest = done
             now = time.monotonic()
             if finished or (now - last < LOG_EVERY_S and done < total_s):
                 return
-            last, finished = now, done >= total_s
+            last, finished, printed = now, done >= total_s, done
             line(done, total_s, now)
         yield log
-        if not finished and latest > first:  # the audio ended before the container's duration said
+        if not finished and latest > printed:  # the audio ended before the container's duration said
             line(latest, latest, time.monotonic())
