@@ -137,8 +137,10 @@ def test_damaged_cache_file_is_converted_again(files, tmp_path):
 
 def test_missing_packages_are_one_clear_error(monkeypatch, files, tmp_path):
     monkeypatch.setitem(__import__("sys").modules, "whisper", None)
-    with pytest.raises(TranscribeError, match=r"pip install 'transcribe\[openai\]'"):
+    with pytest.raises(TranscribeError, match=r"pip install '\.\[openai\]'"):
         OpenAIWhisperEngine.load(files, asr.BUNDLED_SHA256, tmp_path)
+    with pytest.raises(TranscribeError, match=r"pip install '\.\[openai\]'"):  # before any work
+        asr.check_engine("openai-whisper", asr.BUNDLED_MODEL, "cpu")
 
 
 def test_cli_engine_option_runs_the_reference_on_the_same_weights(speech_clip, tmp_path):

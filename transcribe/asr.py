@@ -466,12 +466,20 @@ def check_engine(engine: str, model: str, device: str) -> None:
     if model != BUNDLED_MODEL and model_directory(model) is None:
         raise UsageError(f"--engine openai-whisper: --model {model} must be 'base' or a "
                          "CTranslate2 model directory")
-    import importlib.util
-
-    if any(importlib.util.find_spec(name) is None for name in ("torch", "whisper")):
+    if not all(_installed(name) for name in ("torch", "whisper")):
         from transcribe.asr_openai import NOT_INSTALLED
 
         raise TranscribeError(NOT_INSTALLED)
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported (without importing it)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: a None in sys.modules (import blocked)
+        return False
 
 
 def load_engine(engine: str = "faster-whisper", model: str = BUNDLED_MODEL, device: str = "auto",
