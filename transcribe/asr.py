@@ -410,9 +410,13 @@ class FasterWhisperEngine:
     def redecode(self, samples, chunk, *, language, task, prompt):
         """One chunk decoded the reference way: sequential, with temperature fallback
         (:data:`FALLBACK_TEMPERATURES`), no previous-text conditioning, and
-        ``hallucination_silence_threshold`` (2 s)."""
+        ``hallucination_silence_threshold`` (2 s). The sampling at temperatures above 0 is
+        seeded from the chunk's place, so a resumed run decodes it as an uninterrupted one."""
+        import ctranslate2
+
         a, b = chunk
         start = int(a * SAMPLE_RATE)
+        ctranslate2.set_random_seed(start)
         pieces, _info = self.model.transcribe(
             samples[start:int(b * SAMPLE_RATE)], language=language, task=task, hotwords=prompt,
             beam_size=self.beam_size, temperature=FALLBACK_TEMPERATURES,

@@ -452,7 +452,8 @@ class OpenAIWhisperEngine:
     def _decode(self, samples: np.ndarray, chunk: tuple[float, float], *, language: str, task: str,
                 prompt: str | None, temperature: tuple[float, ...] | None = None) -> list[Segment]:
         """Decode ``samples[chunk]``; ``temperature=None`` is openai-whisper's default fallback
-        (0.0, then 0.2 … 1.0 when the text is too repetitive or too unlikely)."""
+        (0.0, then 0.2 … 1.0 when the text is too repetitive or too unlikely). Sampling is
+        seeded from the chunk's place, so a resumed run decodes it as an uninterrupted one."""
         import torch
 
         start_s, end_s = float(chunk[0]), float(chunk[1])
@@ -462,6 +463,7 @@ class OpenAIWhisperEngine:
         piece = np.array(samples[a:b], dtype=np.float32, copy=True).reshape(-1)
         if piece.size == 0:
             return []
+        torch.manual_seed(a)
         with torch.inference_mode():
             result = self.model.transcribe(
                 piece, language=language, task=task, word_timestamps=True,
