@@ -43,14 +43,12 @@ from typing import Any
 
 import numpy as np
 
-from transcribe.asr import Segment, Word
+from transcribe.asr import SAMPLE_RATE, Segment, Word
 from transcribe.errors import TranscribeError
 
 NOT_INSTALLED = ("openai-whisper engine not installed: in the project folder, "
                  "pip install '.[openai]'")
 """Message of the :class:`TranscribeError` raised when ``torch``/``whisper`` are missing."""
-SAMPLE_RATE = 16000
-"""Samples per second of the audio every method here takes (Whisper's rate)."""
 REDECODE_TEMPERATURES = (0.2, 0.4, 0.6, 0.8, 1.0)
 """Temperatures :meth:`OpenAIWhisperEngine.redecode` samples with (no greedy/beam pass at 0)."""
 CHECKPOINT_FORMAT = 1
