@@ -51,6 +51,26 @@ def test_bad_transcripts(tmp_path, name, data, message):
         load_transcript(f)
 
 
+def test_times_that_step_back_a_little_are_kept_in_order(tmp_path):
+    """People's transcripts have lines a few seconds earlier than the line before: read them in
+    order, with one warning naming the first such line; a big step back is still refused."""
+    f = tmp_path / "real.txt"
+    f.write_text("[00:00:00] One.\n[00:00:10] Two.\n\n[00:00:08] Three.\n[00:00:20] Four.\n"
+                 "[00:00:19] Five.\n", encoding="utf-8")
+    warnings = []
+    tr, timed = load_transcript(f, warn=warnings.append)
+    assert timed and [s.start for s in tr.segments] == [0.0, 10.0, 10.0, 20.0, 20.0]
+    assert [s.text for s in tr.segments] == ["One.", "Two.", "Three.", "Four.", "Five."]
+    assert len(warnings) == 1 and "line 4 is 2 s earlier" in warnings[0] and "1 more" in warnings[0]
+    proc = run_cli("chapters", f, "-q", "-f", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("warning:") == 1 and "line 4" in proc.stderr
+    far = tmp_path / "far.txt"
+    far.write_text("[00:10:00] Late.\n[00:01:00] Early.\n", encoding="utf-8")
+    proc = run_cli("chapters", far, "-q")
+    assert proc.returncode != 0 and "line 2" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_vtt_entities_are_decoded(tmp_path):
     vtt = tmp_path / "a.vtt"
     vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nFish &amp; chips\n")

@@ -8,7 +8,11 @@ for ``transcribe chapters TRANSCRIPT``.
 * anything else: plain text, one sentence or utterance per line, each
   optionally starting with ``[HH:MM:SS]``, ``[MM:SS]`` or ``[H:MM:SS.s]``.
   Lines without a time take the previous line's; a file without any times is
-  untimed, and its chapters are placed by line.
+  untimed, and its chapters are placed by line. A time up to
+  :data:`BACKWARD_TOLERANCE_S` earlier than the line before (people's
+  transcripts have them: a paragraph's times spread by length, a hand-placed
+  stamp) is kept in order at the previous line's time, with one warning
+  naming the first such line; a larger step back is refused.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import Callable
 
 from transcribe.asr import Segment, Transcript
 from transcribe.errors import TranscribeError
 from transcribe.media import check_readable
+
+BACKWARD_TOLERANCE_S = 30.0
+"""A line's time may be this many seconds earlier than the line before; more is refused."""
 
 _STAMP = re.compile(r"^\s*\[(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)\]\s*")
 
@@ -31,12 +39,15 @@ def guess_language(text: str) -> str:
     return "zh" if letters and cjk * 3 >= len(letters) else "en"
 
 
-def load_transcript(path: Path, language: str | None = None) -> tuple[Transcript, bool]:
+def load_transcript(path: Path, language: str | None = None,
+                    warn: Callable[[str], None] | None = None) -> tuple[Transcript, bool]:
     """Read a transcript file; returns ``(transcript, timed)``.
 
     Args:
         path: a ``.json`` transcript of this tool, ``.srt``, ``.vtt`` or plain text (UTF-8).
         language: ISO 639-1 code of the text; ``None`` keeps the JSON's or guesses (zh/en).
+        warn: called with one line when the file was read with a repair (times that
+            step back a little); ``None`` ignores it.
 
     Raises:
         TranscribeError: unreadable, empty, or not in any of these forms.
@@ -49,7 +60,7 @@ def load_transcript(path: Path, language: str | None = None) -> tuple[Transcript
     elif suffix in (".srt", ".vtt"):
         transcript, timed = _subtitles(path), True
     else:
-        transcript, timed = _plain_text(path)
+        transcript, timed = _plain_text(path, warn or (lambda message: None))
     if not transcript.segments:
         raise TranscribeError(f"{path}: no text found")
     if language is not None:
@@ -82,25 +93,28 @@ def _subtitles(path: Path) -> Transcript:
     return Transcript(segments, "und", duration, "subtitles", {"file": path.name})
 
 
-def _plain_text(path: Path) -> tuple[Transcript, bool]:
-    lines = [line.strip() for line in _read_text(path).splitlines() if line.strip()]
+def _plain_text(path: Path, warn: Callable[[str], None]) -> tuple[Transcript, bool]:
+    lines = [(no, line.strip()) for no, line in enumerate(_read_text(path).splitlines(), 1) if line.strip()]
     stamped = []
-    for line in lines:
+    for no, line in lines:
         m = _STAMP.match(line)
         seconds = None
         if m:
             seconds = int(m[1] or 0) * 3600 + int(m[2]) * 60 + float(m[3])
             line = line[m.end():].strip()
         if line:
-            stamped.append((seconds, line))
-    timed = any(t is not None for t, _ in stamped)
-    segments, last = [], 0.0
-    for i, (t, line) in enumerate(stamped):
+            stamped.append((seconds, line, no))
+    timed = any(t is not None for t, _, _ in stamped)
+    segments, last, stepped_back = [], 0.0, []
+    for i, (t, line, no) in enumerate(stamped):
         if timed:
+            if t is not None and t < last - BACKWARD_TOLERANCE_S:
+                raise TranscribeError(f"{path}: the time of line {no} ({line[:40]}) is {last - t:.0f} s "
+                                      "earlier than the line before; times must not go backwards by more "
+                                      f"than {BACKWARD_TOLERANCE_S:.0f} s")
             if t is not None and t < last:
-                raise TranscribeError(f"{path}: the time of line {i + 1} ({line[:40]}) is earlier than "
-                                      "the line before; times must not go backwards")
-            last = t if t is not None else last
+                stepped_back.append((no, last - t))
+            last = max(last, t) if t is not None else last
             start = last
         else:
             start = float(i)
@@ -109,6 +123,11 @@ def _plain_text(path: Path) -> tuple[Transcript, bool]:
         seg.end = max(seg.start, nxt.start)
     if segments:
         segments[-1].end = segments[-1].start + (5.0 if timed else 1.0)
+    if stepped_back:
+        line_no, step = stepped_back[0]
+        more = f" (and {len(stepped_back) - 1} more line(s))" if len(stepped_back) > 1 else ""
+        warn(f"{path}: the time of line {line_no} is {step:.0f} s earlier than the line before{more}; "
+             "kept in order at the earlier line's time")
     duration = segments[-1].end if segments else 0.0
     return Transcript(segments, "und", duration, "text", {"file": path.name}), timed
 
