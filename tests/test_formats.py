@@ -17,9 +17,9 @@ import pytest
 from conftest import SAMPLE, SAMPLES, ffmpeg, run_cli
 from transcribe import render
 from transcribe.asr import Segment, Word
-from transcribe.chapters import Chapter
+from transcribe.chapters import Chapter, Part
 from transcribe.sentences import Sentence
-from transcribe.summaries import ChapterNotes, KeyPoint
+from transcribe.summaries import ChapterNotes, KeyPoint, PartNotes
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = json.loads((Path(render.__file__).parent / "notes.schema.json").read_text())
@@ -60,6 +60,42 @@ def test_golden_files(fmt):
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
+
+
+def mini_notes_with_parts() -> render.Notes:
+    """The mini talk as two parts: printing (chapter 0), then shuttles and prisons (chapters 1-2)."""
+    notes = mini_notes()
+    notes.parts = [PartNotes(Part(0, 0.0, 40.0, 0, 1), "Early printing"),
+                   PartNotes(Part(1, 40.0, 95.0, 1, 3), "Shuttles and prisons")]
+    return notes
+
+
+def test_parts_nest_the_chapters():
+    notes = mini_notes_with_parts()
+    md = render.render_markdown(notes)
+    golden = GOLDEN / "mini_parts.md"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(md, encoding="utf-8")
+    assert md == golden.read_text(encoding="utf-8")
+    outline = md.split("## Outline\n\n")[1].split("\n\n")[0].splitlines()
+    assert outline == ["- **Part 1 · Early printing (00:00:00–00:00:40)**",
+                       "  - 00:00:00 – Printing presses and early type",
+                       "- **Part 2 · Shuttles and prisons (00:00:40–00:01:35)**",
+                       "  - 00:00:40 – The shuttle = a spacecraft; #135", "  - 00:01:10 – Newgate prison"]
+    # chapters are ### under their part's ## heading; no heading that starts with a time is a part
+    assert re.findall(r"^(#+) (\S+)", md, re.M)[1:] == [
+        ("##", "Outline"), ("##", "Part"), ("###", "00:00:00"), ("##", "Part"), ("###", "00:00:40"),
+        ("###", "00:01:10")]
+    data = json.loads(render.render_json(notes))
+    jsonschema.validate(data, SCHEMA)
+    assert [(p["first_chapter"], p["last_chapter"]) for p in data["parts"]] == [(0, 0), (1, 2)]
+    assert [c["part"] for c in data["chapters"]] == [0, 1, 1]
+    # the flat formats stay the flat chapter list
+    assert render.render_youtube(notes) == render.render_youtube(mini_notes())
+    assert render.render_ffmetadata(notes) == render.render_ffmetadata(mini_notes())
+    # and a talk without parts has no part headings, a flat outline and null parts
+    flat = json.loads(render.render_json(mini_notes()))
+    assert flat["parts"] == [] and all(c["part"] is None for c in flat["chapters"])
 
 
 def test_json_validates_and_holds_everything():

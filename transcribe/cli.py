@@ -46,8 +46,12 @@ def transcribe(
     language: str = typer.Option(
         "auto", "--language", help="Spoken language as an ISO 639-1 code (en, zh, ...), or 'auto' to detect."),
     chapters: Optional[int] = typer.Option(
-        None, "--chapters", help="Force this many chapters. Default: chosen from where the topic changes.",
-        show_default=False),
+        None, "--chapters", help="Force this many chapters. Default: chosen from the talk's length and "
+        "where its topic changes (see --detail).", show_default=False),
+    detail: str = typer.Option(
+        "normal", "--detail", help="How many chapters: coarse (about one per part of the talk), normal "
+        "(as video and podcast editors mark them: about 8 for 20 minutes, 12-13 for an hour), or fine "
+        "(1.7 times as many). Long talks also get parts grouping the chapters."),
     audio_track: int = typer.Option(0, "--audio-track", help="Which audio stream to transcribe, 0 = first."),
     engine: str = typer.Option(
         "faster-whisper", "--engine",
@@ -87,7 +91,7 @@ def transcribe(
     """
     _check_output_option(output, input)
     opts = Options(input=input, output=Path(output) if output is not None else None, force=force, model=model,
-                   language=None if language == "auto" else language, chapters=chapters,
+                   language=None if language == "auto" else language, chapters=chapters, detail=detail,
                    audio_track=audio_track, device=device, threads=threads, formats=formats,
                    embed_chapters=embed_chapters, script=script, translate=translate, engine=engine,
                    beam_size=beam_size)
@@ -114,6 +118,8 @@ def chapters(
                                       help="md, json, srt, vtt, youtube or ffmetadata; repeatable."),
     n_chapters: Optional[int] = typer.Option(None, "--chapters", show_default=False,
                                              help="Force this many chapters."),
+    detail: str = typer.Option("normal", "--detail",
+                               help="How many chapters: coarse (about one per part), normal, or fine."),
     language: str = typer.Option("auto", "--language",
                                  help="Language of the text (ISO 639-1); auto: the JSON's, else zh or en "
                                       "by the characters used."),
@@ -126,7 +132,7 @@ def chapters(
     _check_output_option(output, transcript)
     opts = ChaptersOptions(transcript=transcript, output=Path(output) if output is not None else None,
                            force=force, language=None if language == "auto" else language,
-                           chapters=n_chapters, formats=formats, script=script)
+                           chapters=n_chapters, formats=formats, script=script, detail=detail)
     _guarded(lambda: run_chapters(opts, Reporter(quiet=quiet)), transcript, debug)
 
 

@@ -47,6 +47,8 @@ class Options:
     model: str = asr.BUNDLED_MODEL
     language: str | None = None
     chapters: int | None = None
+    detail: str = "normal"
+    """``coarse``, ``normal`` or ``fine``: how many chapters when ``chapters`` is not given."""
     audio_track: int = 0
     device: str = "auto"
     threads: int = 0
@@ -182,7 +184,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         model=model_label(transcript.model, transcript.engine), audio_track=opts.audio_track,
         audio_tracks=len(info.audio),
         spoken_language=transcript.language if opts.translate and transcript.language != "en" else None)
-    notes = build_notes(transcript, header, opts.chapters, opts.script, reporter)
+    notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, detail=opts.detail)
     if opts.chapters is not None and notes.chapters and len(notes.chapters) < opts.chapters:
         reporter.warn(f"--chapters {opts.chapters}: only {len(notes.chapters)} chapters of at least "
                       f"{chapters.MIN_CHAPTER_S:.0f} s fit this recording")
@@ -202,8 +204,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
 
 def _check_options(opts: Options, reporter: Reporter) -> str | None:
     """Fail fast on bad option values; returns the ``--language`` code (``None``: detect)."""
-    if opts.chapters is not None and opts.chapters < 1:
-        raise UsageError(f"--chapters {opts.chapters}: must be 1 or more")
+    _check_chapter_options(opts.chapters, opts.detail)
     if opts.audio_track < 0:
         raise UsageError(f"--audio-track {opts.audio_track}: must be 0 or more")
     if opts.threads < 0:
@@ -300,11 +301,12 @@ def _write_outputs(outputs: dict[str, Path], notes: render.Notes, reporter: Repo
 
 def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapters: int | None = None,
                 script: str = "simplified", reporter: Reporter | None = None,
-                timed: bool = True) -> render.Notes:
-    """Sentences, chapters and summaries for a transcript.
+                timed: bool = True, detail: str = "normal") -> render.Notes:
+    """Sentences, chapters (and parts) and summaries for a transcript.
 
     Chinese text is first converted to ``script``. No speech gives notes without
     chapters. ``timed=False`` (text without times) places chapters by sentence.
+    ``detail`` is ``coarse``, ``normal`` or ``fine`` (see :func:`transcribe.chapters.outline`).
     """
     reporter = reporter or Reporter(quiet=True)
     transcript = sentences.convert_script(transcript, script)
@@ -316,9 +318,11 @@ def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapte
     nlp = sentences.load_nlp(language)
     sents = sentences.split_sentences(transcript, nlp)
     vectors = chapters.embed(sents, chapters.load_encoder())
-    spans = chapters.segment(sents, vectors, transcript.duration, n_chapters, timed=timed)
-    chapter_notes = summaries.summarize(spans, sents, vectors, language, nlp if language == "en" else None)
-    return render.Notes(header, chapter_notes, sents, transcript.segments)
+    found = chapters.outline(sents, vectors, transcript.duration, language, n_chapters, timed=timed, detail=detail)
+    english = nlp if language == "en" else None
+    chapter_notes = summaries.summarize(found.chapters, sents, vectors, language, english)
+    part_notes = summaries.title_parts(found.parts, chapter_notes, sents, vectors, language, english)
+    return render.Notes(header, chapter_notes, sents, transcript.segments, part_notes)
 
 
 def _check_distinct(outputs: list[Path], inputs: dict[Path, str]) -> None:
@@ -372,6 +376,15 @@ class ChaptersOptions:
     chapters: int | None = None
     formats: list[str] = field(default_factory=lambda: ["md"])
     script: str = "simplified"
+    detail: str = "normal"
+
+
+def _check_chapter_options(n_chapters: int | None, detail: str) -> None:
+    """Raises UsageError for ``--chapters`` below 1 or an unknown ``--detail``."""
+    if n_chapters is not None and n_chapters < 1:
+        raise UsageError(f"--chapters {n_chapters}: must be 1 or more")
+    if detail not in chapters.DETAILS:
+        raise UsageError(f"--detail {detail}: use {', '.join(chapters.DETAILS)}")
 
 
 def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> list[Path]:
@@ -384,8 +397,7 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
     from transcribe import readers
 
     reporter = reporter or Reporter(quiet=True)
-    if opts.chapters is not None and opts.chapters < 1:
-        raise UsageError(f"--chapters {opts.chapters}: must be 1 or more")
+    _check_chapter_options(opts.chapters, opts.detail)
     if opts.script not in SCRIPTS:
         raise UsageError(f"--script {opts.script}: use simplified or traditional")
     language = asr.check_language(opts.language)
@@ -394,7 +406,7 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
     _check_distinct(list(outputs.values()), {source: "the transcript itself"})
     for path in outputs.values():
         check_output(path, opts.force)
-    transcript, timed = readers.load_transcript(source, language)
+    transcript, timed = readers.load_transcript(source, language, reporter.warn)
     timeless = [f for f in outputs if f in TIMED_FORMATS]
     if not timed and timeless:
         raise UsageError(f"{source}: has no times, so it cannot give {', '.join(timeless)}; "
@@ -404,7 +416,7 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
         source=str(transcript.source.get("file") or source.name), duration=transcript.duration,
         language=transcript.text_language, model=model_label(transcript.model, transcript.engine) if transcript.model
         not in ("text", "subtitles") else f"none ({transcript.model} input)", timed=timed)
-    notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed)
+    notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed, detail=opts.detail)
     return _write_outputs(outputs, notes, reporter, [])
 
 

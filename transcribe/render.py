@@ -5,7 +5,9 @@ sentences and ASR segments). Out: text, one function per format (see
 :data:`FORMATS`). Times are seconds in the data and clock strings only here.
 
 * ``md``: markdown notes (header, outline, a section per chapter), labels in
-  English or Chinese.
+  English or Chinese. A long talk's parts are ``##`` headings with their time
+  range, its chapters ``###`` headings under them, and the outline nests the
+  chapters under the parts.
 * ``json``: everything, valid against ``transcribe/notes.schema.json``.
 * ``srt`` / ``vtt``: subtitles built from the word timings, at most
   :data:`CUE_LINE_CHARS` characters a line, 2 lines and :data:`CUE_MAX_S`
@@ -23,7 +25,7 @@ from typing import Callable
 
 from transcribe.asr import Segment, Word
 from transcribe.sentences import Sentence
-from transcribe.summaries import ChapterNotes
+from transcribe.summaries import ChapterNotes, PartNotes
 
 CUE_LINE_CHARS = 42
 CUE_LINES = 2
@@ -38,11 +40,11 @@ _SENTENCE_END = tuple(".?!。？！")
 LABELS = {
     "en": {"source": "Source", "duration": "Duration", "language": "Language", "model": "Model",
            "track": "Audio track", "of": "of", "outline": "Outline", "summary": "Summary",
-           "points": "Key points", "unknown": "unknown", "translated": "translated from",
+           "points": "Key points", "unknown": "unknown", "translated": "translated from", "part": "Part",
            "no_speech": "No speech was found in this recording."},
     "zh": {"source": "来源", "duration": "时长", "language": "语言", "model": "模型",
            "track": "音轨", "of": "/", "outline": "目录", "summary": "摘要",
-           "points": "要点", "unknown": "未知", "translated": "译自",
+           "points": "要点", "unknown": "未知", "translated": "译自", "part": "第{n}部分",
            "no_speech": "这段录音中没有检测到语音。"},
 }
 NO_SPEECH = LABELS["en"]["no_speech"]
@@ -83,12 +85,14 @@ class Notes:
         chapters: per chapter title, summary, key points; empty when no speech was found.
         sentences: the talk's sentences (seconds).
         segments: the ASR segments with word timings (seconds), for subtitles.
+        parts: the big parts of a long talk, each over a run of chapters; empty for a talk of one part.
     """
 
     header: NotesHeader
     chapters: list[ChapterNotes]
     sentences: list[Sentence] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
+    parts: list[PartNotes] = field(default_factory=list)
 
 
 def hms(seconds: float) -> str:
@@ -143,11 +147,23 @@ def render_markdown(notes: Notes) -> str:
     def when(seconds: float) -> str:
         return hms(seconds) if h.timed else f"¶ {int(seconds) + 1}"
 
+    def part_label(p: PartNotes) -> str:
+        name = lab["part"].format(n=p.part.index + 1) if "{n}" in lab["part"] else f"{lab['part']} {p.part.index + 1}"
+        return f"{name} · {_escape(p.title)} ({when(p.part.start)}–{when(p.part.end)})"
+
     lines += [f"## {lab['outline']}", ""]
-    lines += [f"- {when(n.chapter.start)} – {_escape(n.title)}" for n in notes.chapters]
+    part_at = {p.part.first: p for p in notes.parts}
+    for i, n in enumerate(notes.chapters):
+        if i in part_at:
+            lines.append(f"- **{part_label(part_at[i])}**")
+        indent = "  " if notes.parts else ""
+        lines.append(f"{indent}- {when(n.chapter.start)} – {_escape(n.title)}")
     lines.append("")
-    for n in notes.chapters:
-        lines += [f"## {when(n.chapter.start)} – {_escape(n.title)}", "",
+    level = "###" if notes.parts else "##"
+    for i, n in enumerate(notes.chapters):
+        if i in part_at:
+            lines += [f"## {part_label(part_at[i])}", ""]
+        lines += [f"{level} {when(n.chapter.start)} – {_escape(n.title)}", "",
                   f"**{lab['summary']}:** {_escape(n.summary)}", ""]
         if n.key_points:
             lines += [f"- **[{when(p.time)}]** {_escape(p.text)}" for p in n.key_points]
@@ -163,10 +179,13 @@ def notes_dict(notes: Notes) -> dict:
         "metadata": {"source": h.source, "duration": h.duration, "language": h.language,
                      "spoken_language": h.spoken_language or h.language, "model": h.model,
                      "audio_track": h.audio_track, "audio_tracks": h.audio_tracks, "timed": h.timed},
+        "parts": [{"index": p.part.index, "start": p.part.start, "end": p.part.end, "title": p.title,
+                   "first_chapter": p.part.first, "last_chapter": p.part.last - 1} for p in notes.parts],
         "chapters": [{"index": n.chapter.index, "start": n.chapter.start, "end": n.chapter.end,
+                      "part": next((p.part.index for p in notes.parts if p.part.first <= i < p.part.last), None),
                       "title": n.title, "summary": n.summary,
                       "key_points": [{"time": p.time, "text": p.text} for p in n.key_points]}
-                     for n in notes.chapters],
+                     for i, n in enumerate(notes.chapters)],
         "sentences": [{"start": s.start, "end": s.end, "text": s.text} for s in notes.sentences],
         "segments": [{"start": s.start, "end": s.end, "text": s.text,
                       "words": [{"start": w.start, "end": w.end, "text": w.text,

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from transcribe.chapters import Chapter
+from transcribe.chapters import Chapter, Part
 from transcribe.sentences import Sentence
 
 MAX_TITLE_CHARS = 60
@@ -122,6 +122,39 @@ class ChapterNotes:
     title: str
     summary: str
     key_points: list[KeyPoint] = field(default_factory=list)
+
+
+@dataclass
+class PartNotes:
+    """What the reader sees for one part of a long talk: its span and a title
+    (same limits as a chapter's, distinct from the chapters' titles)."""
+
+    part: Part
+    title: str
+
+
+def title_parts(parts: list[Part], notes: list[ChapterNotes], sentences: list[Sentence], embeddings: np.ndarray,
+                language: str, nlp=None) -> list[PartNotes]:
+    """A title for each part, from its chapters' text, chosen like chapter titles (see
+    :func:`make_titles`) and different from every chapter's title.
+
+    Args:
+        parts: from :func:`transcribe.chapters.outline`; chapter indices into ``notes``.
+        notes: the chapters' notes (their titles are avoided).
+        sentences, embeddings: the talk's sentences and their ``(n, d)`` unit vectors.
+        language, nlp: as for :func:`summarize`.
+    """
+    if not parts:
+        return []
+    sep = "" if language in ("zh", "ja") else " "
+    texts, centrals = [], []
+    for p in parts:
+        a, b = notes[p.first].chapter.first, notes[p.last - 1].chapter.last
+        texts.append(sep.join(s.text for s in sentences[a:b]))
+        centrality = _centrality(embeddings[a:b])
+        centrals.append(sentences[a + int(np.argmax(centrality))].text if b > a else "")
+    titles = make_titles(texts, centrals, language, nlp, avoid={n.title.lower() for n in notes})
+    return [PartNotes(p, t) for p, t in zip(parts, titles)]
 
 
 def summarize(
@@ -214,7 +247,8 @@ def _clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def make_titles(texts: list[str], centrals: list[str], language: str, nlp=None) -> list[str]:
+def make_titles(texts: list[str], centrals: list[str], language: str, nlp=None,
+                avoid: set[str] | None = None) -> list[str]:
     """One title per chapter, chosen jointly so that they differ (see the module docstring).
 
     Args:
@@ -222,6 +256,7 @@ def make_titles(texts: list[str], centrals: list[str], language: str, nlp=None) 
         centrals: each chapter's most central sentence (fallback source).
         language: ISO 639-1 code.
         nlp: the English spaCy pipeline (POS tags and noun chunks), or ``None``.
+        avoid: lower-cased titles already taken elsewhere (the chapters', for part titles).
 
     Returns:
         Non-empty titles, distinct (case-insensitively) wherever the chapters allow;
@@ -236,7 +271,7 @@ def make_titles(texts: list[str], centrals: list[str], language: str, nlp=None) 
     else:
         ranked = [[] for _ in texts]
         joiner, limit = " and ", MAX_TITLE_CHARS
-    used: set[str] = set()
+    used: set[str] = set(avoid or ())
     used_heads: set[str] = set()
     titles = []
     for phrases, central in zip(ranked, centrals):
