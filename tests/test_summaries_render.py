@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLES
-from transcribe import chapters, render, summaries
+from transcribe import chapters, render, summaries, titles
 from transcribe.asr import Transcript
 from transcribe.chapters import Chapter
 from transcribe.sentences import Sentence, load_nlp, split_sentences
@@ -26,9 +26,9 @@ def sample_notes():
 
 def test_notes_are_extractive_and_bounded(sample_notes):
     sents, notes = sample_notes
-    titles = [n.title for n in notes]
-    assert all(0 < len(t) <= summaries.MAX_TITLE_CHARS for t in titles)
-    assert len(set(t.lower() for t in titles)) == len(titles)
+    names = [n.title for n in notes]
+    assert all(0 < len(t) <= titles.MAX_TITLE_CHARS for t in names)
+    assert len(set(t.lower() for t in names)) == len(names)
     for n in notes:
         own = [s.text for s in sents[n.chapter.first:n.chapter.last]]
         text = " ".join(own)
@@ -50,19 +50,19 @@ def test_titles_are_distinct_filler_free_noun_phrases():
         "You know, the astronauts knew the risks of space flight.",
         "So the prison held debtors. Newgate prison held debtors and felons. The debtors paid fees in Newgate prison.",
     ]
-    titles = summaries.make_titles(texts, ["a", "b", "c"], "en", nlp)
-    assert len({t.lower() for t in titles}) == 3, titles
-    for title in titles:
-        assert 0 < len(title) <= summaries.MAX_TITLE_CHARS and title[0].isupper()
+    got = titles.make_titles(texts, ["a", "b", "c"], "en", nlp)
+    assert len({t.lower() for t in got}) == 3, got
+    for title in got:
+        assert 0 < len(title) <= titles.MAX_TITLE_CHARS and title[0].isupper()
         words = re.findall(r"[a-z']+", title.lower())
         assert not {"so", "um", "well", "the", "first"} & set(words), title
         assert "you know" not in title.lower(), title
-    assert "printing press" in titles[0].lower() or "movable type" in titles[0].lower(), titles
-    assert "columbia" in titles[1].lower() or "astronaut" in titles[1].lower(), titles
-    assert "debtors" in titles[2].lower() or "prison" in titles[2].lower(), titles
+    assert "printing press" in got[0].lower() or "movable type" in got[0].lower(), got
+    assert "columbia" in got[1].lower() or "astronaut" in got[1].lower(), got
+    assert "debtors" in got[2].lower() or "prison" in got[2].lower(), got
     # no usable phrase: the central sentence, without its leading fillers; never empty
-    assert summaries.make_titles(["Yeah. So, you know, we go."], ["So, you know, we go."], "en", nlp) == ["We go"]
-    assert summaries.make_titles([""], [""], "en", nlp) == ["…"]
+    assert titles.make_titles(["Yeah. So, you know, we go."], ["So, you know, we go."], "en", nlp) == ["We go"]
+    assert titles.make_titles([""], [""], "en", nlp) == ["…"]
 
 
 def test_mandarin_title_is_short_and_from_the_text():
@@ -71,8 +71,8 @@ def test_mandarin_title_is_short_and_from_the_text():
     vecs = np.eye(3, 8, dtype=np.float32)
     notes = summaries.summarize([Chapter(0, 0.0, 15.0, 0, 3)], sents, vecs, "zh")
     title = notes[0].title
-    assert 0 < len(title) <= summaries.MAX_TITLE_CJK
-    assert all(part in "".join(text) for part in title.split("、"))
+    assert 0 < len(title) <= titles.MAX_TITLE_CJK
+    assert all(part in "".join(text) for part in re.split("[与、：]", title))
     assert " " not in notes[0].summary
 
 

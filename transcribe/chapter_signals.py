@@ -1,4 +1,4 @@
-"""What the chapter stage measures in the sentences: topic vectors, cue phrases, new words, pauses.
+"""What the chapter stage measures in the sentences: topic vectors, cue phrases, pauses.
 
 In: :class:`transcribe.sentences.Sentence` lists (and their sentence embeddings).
 Out: numpy arrays, one row or value per sentence, for :mod:`transcribe.chapters`.
@@ -10,14 +10,11 @@ Out: numpy arrays, one row or value per sentence, for :mod:`transcribe.chapters`
   (lexical cohesion: Hearst, 1997, "TextTiling"; Choi, 2000, "C99"), each part
   unit length, the words weighted :data:`LEXICAL_SHARE`.
 * :func:`cue_scores`: how much a sentence sounds like the start of a new
-  section: discourse markers and announcements ("So.", "Now, let's talk
-  about …", "Last thing", "接下来", "好，下一个", "说到这儿"), and questions. Cue
+  section: announcements ("Now, let's talk about …", "Last thing", "接下来",
+  "好，下一个", "说到这儿") and sentences that are only a marker ("So.", "好。"). Cue
   phrases as segment boundaries: Hirschberg & Litman, 1993, "Empirical
   studies on the disambiguation of cue phrases"; Passonneau & Litman, 1997,
   "Discourse segmentation by human and automated means".
-* :func:`novelty`: the share of content words heard for the first time in the
-  talk in the minute after a sentence, against the minute before
-  (vocabulary introduction: Youmans, 1991; Hearst, 1997).
 * :func:`pause_scores`: silence before a sentence, capped at :data:`PAUSE_CAP_S`.
 
 Figures for these choices are in :mod:`transcribe.chapters`.
@@ -37,8 +34,8 @@ LEXICAL_SHARE = 0.3
 MAX_TERMS = 3000
 """Largest vocabulary of the TF-IDF vectors (the terms used in most sentences are kept)."""
 PAUSE_CAP_S = 3.0
-NOVELTY_WINDOW_S = 60.0
-"""Novelty compares the new words of this many seconds after a sentence with those before it."""
+OPENER_SHARE = 0.0
+"""Cue score of a discourse marker that merely starts a sentence ("So the …")."""
 
 _WORD = re.compile(r"[a-z][a-z'\-]+|\d+")
 _ZH_STOP = set(
@@ -138,10 +135,11 @@ def topic_gram(embeddings: np.ndarray, lexical: np.ndarray, weights: np.ndarray 
 def cue_scores(sentences: list[Sentence]) -> np.ndarray:
     """``(n,)`` in [0, 1]: how much each sentence sounds like the opening of a new section.
 
-    0.5 for a discourse marker at its start ("So", "Now", "Okay", "Next", "好",
-    "那么", "接下来"), 0.5 for an announcement anywhere in it ("let's talk
-    about", "one more thing", "说到这儿"), 0.3 more when the sentence is nothing
-    but the marker ("So.", "Okay.", "好。"), 0.3 for a question; capped at 1.
+    0.6 for an announcement anywhere in it ("let's talk about", "one more thing",
+    "that brings us to", "接下来", "说到这儿"), 0.4 for a sentence that is nothing but a
+    discourse marker ("So.", "Okay.", "Now.", "好。", "那么。"). A marker that merely
+    starts a sentence ("So the …", "那我们 …") does not count, nor does a question:
+    both are everywhere in conversation (see :mod:`transcribe.chapters` for the figures).
     """
     out = np.zeros(len(sentences))
     for i, s in enumerate(sentences):
@@ -152,27 +150,8 @@ def cue_scores(sentences: list[Sentence]) -> np.ndarray:
         else:
             opener, announce = _EN_OPENER.match(t), _EN_ANNOUNCE.search(t)
             bare = opener is not None and len(t.split()) <= 2
-        score = 0.5 * bool(opener) + 0.5 * bool(announce) + 0.3 * bare + 0.3 * t.endswith(("?", "？"))
-        out[i] = min(score, 1.0)
+        out[i] = min(1.0, 0.6 * bool(announce) + 0.4 * bare + OPENER_SHARE * bool(opener))
     return out
-
-
-def novelty(sentences: list[Sentence], language: str, window_s: float = NOVELTY_WINDOW_S) -> np.ndarray:
-    """``(n,)`` in [-1, 1]: (new words after − new words before) / (both), where a new word
-    is a content word not heard earlier in the talk, counted over ``window_s`` seconds
-    after the sentence's start (it included) and before it."""
-    seen: set[str] = set()
-    new = np.zeros(len(sentences))
-    for i, s in enumerate(sentences):
-        words = set(content_words(s.text, language))
-        new[i] = len(words - seen)
-        seen |= words
-    starts = np.array([s.start for s in sentences])
-    cum = np.concatenate([[0.0], np.cumsum(new)])
-    idx = np.arange(len(sentences))
-    after = cum[np.searchsorted(starts, starts + window_s, "right")] - cum[idx]
-    before = cum[idx] - cum[np.searchsorted(starts, starts - window_s, "left")]
-    return (after - before) / np.maximum(after + before, 1.0)
 
 
 def pause_scores(sentences: list[Sentence]) -> np.ndarray:
