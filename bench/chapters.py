@@ -165,7 +165,7 @@ def bench_audio(eval_dir: Path, encoder) -> dict:
         r = chunkseg.evaluate(hyp, gold, tr.duration, chunk_size=6.0, collar=30.0)
         found = sum(any(abs(h - g) <= 30 for h in hyp) for g in gold)
         extra = sum(not any(abs(h - g) <= 30 for g in gold) for h in hyp)
-        out[path.name] = {"boundaries": [round(h, 1) for h in hyp], "gold": gold,
+        out[path.name] = {"boundaries": [round(float(h), 1) for h in hyp], "gold": gold,
                           "collar30_f1": r["collar_f1"], "pk_6s": r["pk"], "found": f"{found}/{len(gold)}",
                           "extra_per_10min": extra / (tr.duration / 600.0)}
     return out
