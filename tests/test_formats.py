@@ -19,7 +19,7 @@ from transcribe import render
 from transcribe.asr import Segment, Word
 from transcribe.chapters import Chapter, Part
 from transcribe.sentences import Sentence
-from transcribe.summaries import ChapterNotes, KeyPoint, PartNotes
+from transcribe.summaries import ChapterNotes, KeyPoint, OverviewItem, PartNotes
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = json.loads((Path(render.__file__).parent / "notes.schema.json").read_text())
@@ -67,6 +67,8 @@ def mini_notes_with_parts() -> render.Notes:
     notes = mini_notes()
     notes.parts = [PartNotes(Part(0, 0.0, 40.0, 0, 1), "Early printing"),
                    PartNotes(Part(1, 40.0, 95.0, 1, 3), "Shuttles and prisons")]
+    notes.overview = [OverviewItem(0.0, "Printing presses and early type: Gutenberg built a press around 1450", 0),
+                      OverviewItem(70.0, "Newgate prison: Newgate held 1,200 people", 2)]
     return notes
 
 
@@ -84,10 +86,15 @@ def test_parts_nest_the_chapters():
                        "  - 00:00:40 – The shuttle = a spacecraft; #135", "  - 00:01:10 – Newgate prison"]
     # chapters are ### under their part's ## heading; no heading that starts with a time is a part
     assert re.findall(r"^(#+) (\S+)", md, re.M)[1:] == [
-        ("##", "Outline"), ("##", "Part"), ("###", "00:00:00"), ("##", "Part"), ("###", "00:00:40"),
+        ("##", "Overview"), ("##", "Outline"), ("##", "Part"), ("###", "00:00:00"), ("##", "Part"), ("###", "00:00:40"),
         ("###", "00:01:10")]
+    assert md.split("## Overview\n\n")[1].split("\n\n")[0].splitlines() == [
+        "- 00:00:00 – Printing presses and early type: Gutenberg built a press around 1450",
+        "- 00:01:10 – Newgate prison: Newgate held 1,200 people"]
+    assert md.index("## Overview") < md.index("## Outline")
     data = json.loads(render.render_json(notes))
     jsonschema.validate(data, SCHEMA)
+    assert data["overview"][1] == {"time": 70.0, "text": "Newgate prison: Newgate held 1,200 people", "chapter": 2}
     assert [(p["first_chapter"], p["last_chapter"]) for p in data["parts"]] == [(0, 0), (1, 2)]
     assert [c["part"] for c in data["chapters"]] == [0, 1, 1]
     # the flat formats stay the flat chapter list
@@ -95,7 +102,7 @@ def test_parts_nest_the_chapters():
     assert render.render_ffmetadata(notes) == render.render_ffmetadata(mini_notes())
     # and a talk without parts has no part headings, a flat outline and null parts
     flat = json.loads(render.render_json(mini_notes()))
-    assert flat["parts"] == [] and all(c["part"] is None for c in flat["chapters"])
+    assert flat["parts"] == [] and all(c["part"] is None for c in flat["chapters"]) and flat["overview"] == []
 
 
 def test_json_validates_and_holds_everything():

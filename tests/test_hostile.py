@@ -109,7 +109,8 @@ def test_two_audio_tracks(tmp_path):
     proc = run_cli(f, "-q", "--audio-track", "1", "-o", tmp_path / "dual1.md")
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "dual1.md").read_text()
-    assert "- **Audio track:** 1 of 2" in md and "printing" in md.lower()
+    assert "- **Audio track:** 1 of 2" in md and NO_SPEECH not in md
+    assert "printing" in (tmp_path / "dual1.transcript.json").read_text().lower()
     _one_line_error(run_cli(f, "--audio-track", "2", "-o", tmp_path / "x.md"), "--audio-track 2", code=2)
 
 

@@ -24,21 +24,57 @@ def sample_notes():
     return sents, summaries.summarize(chs, sents, vecs, "en", nlp)
 
 
-def test_notes_are_extractive_and_bounded(sample_notes):
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def _is_subsequence(part: list[str], whole: list[str]) -> bool:
+    it = iter(whole)
+    return all(w in it for w in part)
+
+
+def test_notes_are_extractive_clean_and_within_budget(sample_notes):
+    """Every summary sentence and key point is one sentence of its chapter with words left out
+    (fillers, repeats), never added or reordered; the key point's time is that sentence's; no
+    summary sentence opens with and/so/but; the notes keep to 15 words per 100 (a chapter
+    always gets one summary sentence)."""
     sents, notes = sample_notes
     names = [n.title for n in notes]
     assert all(0 < len(t) <= titles.MAX_TITLE_CHARS for t in names)
     assert len(set(t.lower() for t in names)) == len(names)
+    total_notes = total_words = 0
     for n in notes:
-        own = [s.text for s in sents[n.chapter.first:n.chapter.last]]
-        text = " ".join(own)
-        # every summary sentence and key point is a sentence (or the start of one) of this chapter
-        assert n.summary and all(part in text for part in re.split(r"(?<=[.?!])\s+", n.summary.rstrip("…")))
-        assert 1 <= len(n.key_points) <= summaries.MAX_KEY_POINTS or len(own) <= 3
+        own = sents[n.chapter.first:n.chapter.last]
+        summary = [p for p in re.split(r"(?<=[.?!])\s+", n.summary) if p]
+        assert summary
+        for part in summary:
+            assert any(_is_subsequence(_words(part), _words(s.text)) for s in own), part
+            assert not re.match(r"(?:and|so|but|or|um|uh)\b", part, re.I) and part[0].isupper(), part
         for p in n.key_points:
-            assert n.chapter.start <= p.time < n.chapter.end
-            assert any(s.startswith(p.text.rstrip("…")) for s in own)
+            source = [s for s in own if s.start == p.time]
+            assert source and any(_is_subsequence(_words(p.text), _words(s.text)) for s in source), p
+            assert 5 <= len(p.text.split()) <= summaries.MAX_POINT_WORDS and not p.text.endswith("…")
         assert [p.time for p in n.key_points] == sorted(p.time for p in n.key_points)
+        assert len(n.key_points) <= summaries.MAX_KEY_POINTS
+        total_notes += sum(len(x.split()) for x in [n.title, n.summary] + [p.text for p in n.key_points])
+        total_words += sum(len(s.text.split()) for s in own)
+    assert total_notes <= 0.17 * total_words, (total_notes, total_words)
+    assert not any(re.search(r"\b(?:um|uh|you know)\b", n.summary, re.I) for n in notes)
+
+
+def test_length_budget_and_overview(sample_notes):
+    sents, notes = sample_notes
+    items = summaries.overview(notes, 662.0, "en")
+    assert 5 <= len(items) <= 8 and [i.time for i in items] == sorted(i.time for i in items)
+    assert all(i.text.startswith(notes[i.chapter].title) for i in items)
+    assert summaries.overview(notes, 290.0, "en") == []  # five minutes or less: no overview
+    tr = Transcript.load(SAMPLES / "talk.asr.json")
+    vecs = chapters.embed(sents, chapters.load_encoder())
+    chs = chapters.segment(sents, vecs, tr.duration)
+    longer = summaries.summarize(chs, sents, vecs, "en", load_nlp("en"), words_per_100=30)
+    def size(ns):
+        return sum(len(x.split()) for n in ns for x in [n.summary] + [p.text for p in n.key_points])
+    assert size(longer) > size(notes)
 
 
 def test_titles_are_distinct_filler_free_noun_phrases():

@@ -25,7 +25,7 @@ from typing import Callable
 
 from transcribe.asr import Segment, Word
 from transcribe.sentences import Sentence
-from transcribe.summaries import ChapterNotes, PartNotes
+from transcribe.summaries import ChapterNotes, OverviewItem, PartNotes
 
 CUE_LINE_CHARS = 42
 CUE_LINES = 2
@@ -39,11 +39,11 @@ _SENTENCE_END = tuple(".?!。？！")
 
 LABELS = {
     "en": {"source": "Source", "duration": "Duration", "language": "Language", "model": "Model",
-           "track": "Audio track", "of": "of", "outline": "Outline", "summary": "Summary",
+           "track": "Audio track", "of": "of", "outline": "Outline", "overview": "Overview", "summary": "Summary",
            "points": "Key points", "unknown": "unknown", "translated": "translated from", "part": "Part",
            "no_speech": "No speech was found in this recording."},
     "zh": {"source": "来源", "duration": "时长", "language": "语言", "model": "模型",
-           "track": "音轨", "of": "/", "outline": "目录", "summary": "摘要",
+           "track": "音轨", "of": "/", "outline": "目录", "overview": "概要", "summary": "摘要",
            "points": "要点", "unknown": "未知", "translated": "译自", "part": "第{n}部分",
            "no_speech": "这段录音中没有检测到语音。"},
 }
@@ -86,6 +86,7 @@ class Notes:
         sentences: the talk's sentences (seconds).
         segments: the ASR segments with word timings (seconds), for subtitles.
         parts: the big parts of a long talk, each over a run of chapters; empty for a talk of one part.
+        overview: 5–8 bullets of the talk's main points in order (empty for a talk of 5 minutes or less).
     """
 
     header: NotesHeader
@@ -93,6 +94,7 @@ class Notes:
     sentences: list[Sentence] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     parts: list[PartNotes] = field(default_factory=list)
+    overview: list[OverviewItem] = field(default_factory=list)
 
 
 def hms(seconds: float) -> str:
@@ -151,6 +153,10 @@ def render_markdown(notes: Notes) -> str:
         name = lab["part"].format(n=p.part.index + 1) if "{n}" in lab["part"] else f"{lab['part']} {p.part.index + 1}"
         return f"{name} · {_escape(p.title)} ({when(p.part.start)}–{when(p.part.end)})"
 
+    if notes.overview:
+        lines += [f"## {lab['overview']}", ""]
+        lines += [f"- {when(o.time)} – {_escape(o.text)}" for o in notes.overview]
+        lines.append("")
     lines += [f"## {lab['outline']}", ""]
     part_at = {p.part.first: p for p in notes.parts}
     for i, n in enumerate(notes.chapters):
@@ -179,6 +185,7 @@ def notes_dict(notes: Notes) -> dict:
         "metadata": {"source": h.source, "duration": h.duration, "language": h.language,
                      "spoken_language": h.spoken_language or h.language, "model": h.model,
                      "audio_track": h.audio_track, "audio_tracks": h.audio_tracks, "timed": h.timed},
+        "overview": [{"time": o.time, "text": o.text, "chapter": o.chapter} for o in notes.overview],
         "parts": [{"index": p.part.index, "start": p.part.start, "end": p.part.end, "title": p.title,
                    "first_chapter": p.part.first, "last_chapter": p.part.last - 1} for p in notes.parts],
         "chapters": [{"index": n.chapter.index, "start": n.chapter.start, "end": n.chapter.end,
