@@ -19,15 +19,18 @@ Everything shown is the speaker's own words, cleaned of disfluencies
   1999, for budgeted maximum coverage), weighted by closeness to the chapter's
   mean embedding (Radev et al., 2004, centroid-based summarisation).
 * **Summary**: 1–:data:`SUMMARY_SENTENCES` whole sentences that stand on their
-  own: 6–40 words (Mandarin 10–80 characters), not opening with a word that
+  own: 6–40 words (Mandarin 10–80 characters), with a finite verb (English, by
+  spaCy's tags: not "The crew of the Shuttle Columbia."), not opening with a word that
   points back ("It", "This", "Which", "They", "这", "其中") or a conjunction
   (cleanup removes "And", "So", "But" at the start), in spoken order.
 * **Key points**: up to :data:`MAX_KEY_POINTS` clauses (cut at commas,
-  semicolons, dashes; 5–:data:`MAX_POINT_WORDS` words, numbers kept; none that
+  semicolons, dashes; 5–:data:`MAX_POINT_WORDS` words, numbers kept; with a
+  finite verb in English; none that
   opens with "which", "because", "if" …, and a clause opening with a pronoun
   counts half), each with its sentence's start time, in spoken order.
 * **Overview** (talks over :data:`OVERVIEW_MIN_S`): 5–8 bullets, one per major
-  chapter (the longest, in spoken order), each its title and its first key point.
+  chapter (the longest, in spoken order), each its title and the first
+  sentence of its summary.
 
 Figures (``bench/notes.py``, the 10 written dev talks, key-point coverage by
 ``talks/tools/score_keypoints.py``): the earlier notes (1–3 most central
@@ -38,7 +41,10 @@ key points and picks clauses to cover them reaches 0.54 (English 0.64,
 Mandarin 0.39: people's key points paraphrase the Mandarin talks, so that even
 the whole transcript covers only 0.72 of them). This method: see the README.
 Tried: a bonus for clauses with numbers (0.14 against 0.17 without), removing
-hedges as well as fillers (no change), length exponents 0.5–1.0 (±0.01).
+hedges as well as fillers (no change), length exponents 0.5–1.0 (±0.01). Kept
+at a cost: the finite-verb test on English summaries and key points (coverage
+0.19 → 0.16 on the dev talks; without it the notes showed fragments such as
+"The crew of the Shuttle Columbia." and "Did not return safely to earth").
 """
 
 from __future__ import annotations
@@ -53,7 +59,7 @@ from transcribe import cleanup
 from transcribe.chapter_signals import content_words
 from transcribe.chapters import Chapter, Part
 from transcribe.sentences import Sentence
-from transcribe.titles import make_titles
+from transcribe.titles import class_counts, make_titles
 
 WORDS_PER_100 = 15.0
 """Notes words (titles, summaries, key points) per 100 transcript words."""
@@ -71,9 +77,15 @@ SUMMARY_LENGTH_EXP = 0.7
 PRIOR_EXP = 1.0
 OVERVIEW_MIN_S = 300.0
 OVERVIEW_ITEMS = (5, 8)
+OVERVIEW_POINT_WORDS = 25
+"""An overview bullet is the chapter's title and its summary's first sentence, or its first key
+point when that sentence is longer than this."""
 
 _POINTS_BACK_EN = re.compile(r"^(?:it|its|it's|this|that|these|those|they|them|their|he|she|his|her|him|which|who|"
                              r"whom|whose|such|here|there's|same|another|both|either)\b", re.I)
+_SENTENCE_BREAK = re.compile(r"(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)(?<!\b[A-Z]\.)"
+                             r"(?<=[.?!])\s+|(?<=[。？！])")
+"""Between two sentences of a summary (not after "Mr." or an initial)."""
 _POINTS_BACK_ZH = re.compile(r"^(?:这|那|其|它|此|该|上述|后者|前者)")
 _SUBORDINATE = re.compile(r"^(?:which|who|whom|whose|because|although|though|while|whereas|unless|until|if|when|"
                           r"as|since|so that|than|that|where)\b|^(?:因为|虽然|如果|要是|而且|以及|比如)", re.I)
@@ -155,23 +167,32 @@ def summarize(chapters: list[Chapter], sentences: list[Sentence], embeddings: np
         budget = words_per_100 / 100.0 * sum(cleanup.words(s.text, language) for s in sents) \
             - cleanup.words(note.title, language)
         note.summary, note.key_points = _select(sents, _centrality(embeddings[ch.first:ch.last]), w, language,
-                                                budget)
+                                                budget, nlp)
     return notes
 
 
+_FINITE_TAGS = {"VBD", "VBZ", "VBP", "MD"}
+
+
+def _finite(texts: list[str], nlp) -> list[bool]:
+    """Whether each text is a sentence: a finite verb (spaCy tags VBD/VBZ/VBP/MD) with a noun or
+    pronoun before it (so no imperatives either: "Consist principally of types" was the second
+    half of a sentence, tagged as one); not a fragment such as "Great sadness to our country",
+    "Invented in the early Middle Ages" or "Did not return safely to earth" (the second half of
+    a sentence). All True without an English pipeline."""
+    if nlp is None:
+        return [True] * len(texts)
+    out = []
+    for doc in nlp.pipe(texts, disable=[p for p in ("parser", "ner", "lemmatizer") if p in nlp.pipe_names]):
+        verbs = [t for t in doc if t.tag_ in _FINITE_TAGS]
+        out.append(bool(verbs) and any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in doc[:verbs[0].i]))
+    return out
+
+
 def _unit_weights(chapters: list[Chapter], sentences: list[Sentence], language: str) -> list[dict[str, float]]:
-    """Per chapter, c-TF-IDF weight of each content word: its count there × log(1 + C / df)."""
-    counts = []
-    for ch in chapters:
-        c: dict[str, int] = {}
-        for s in sentences[ch.first:ch.last]:
-            for u in content_words(s.text, language):
-                c[u] = c.get(u, 0) + 1
-        counts.append(c)
-    df: dict[str, int] = {}
-    for c in counts:
-        for u in c:
-            df[u] = df.get(u, 0) + 1
+    """Per chapter, the weight of each content word: (its count there) ** TF_EXP × log(1 + C / df)."""
+    counts, df = class_counts([[u for s in sentences[ch.first:ch.last] for u in content_words(s.text, language)]
+                               for ch in chapters])
     n = len(chapters)
     return [{u: k ** TF_EXP * math.log(1.0 + n / df[u]) for u, k in c.items()} for c in counts]
 
@@ -186,7 +207,7 @@ class _Unit:
 
 
 def _select(sents: list[Sentence], centrality: np.ndarray, weight: dict[str, float], language: str,
-            budget: float) -> tuple[str, list[KeyPoint]]:
+            budget: float, nlp=None) -> tuple[str, list[KeyPoint]]:
     """The summary sentences and key-point clauses for one chapter, within ``budget`` words."""
     zh = language == "zh"
     cleaned = [cleanup.clean(s.text, language) for s in sents]
@@ -195,6 +216,7 @@ def _select(sents: list[Sentence], centrality: np.ndarray, weight: dict[str, flo
     whole = [_Unit(i, t, cleanup.words(t, language), set(content_words(t, language)), float(prior[i]))
              for i, t in enumerate(cleaned) if t and lo <= cleanup.words(t, language) <= hi
              and not (_POINTS_BACK_ZH if zh else _POINTS_BACK_EN).match(t)]
+    whole = [u for u, ok in zip(whole, _finite([u.text for u in whole], nlp)) if ok] or whole
     covered: set[str] = set()
     summary = _greedy(whole, weight, covered, max(budget / 2.0, 0.0), SUMMARY_SENTENCES, at_least_one=True,
                       length_exp=SUMMARY_LENGTH_EXP, prior_exp=PRIOR_EXP)
@@ -210,6 +232,7 @@ def _select(sents: list[Sentence], centrality: np.ndarray, weight: dict[str, flo
             if MIN_POINT_WORDS <= n <= MAX_POINT_WORDS and not _SUBORDINATE.match(clause):
                 back = 0.5 if (_POINTS_BACK_ZH if zh else _POINTS_BACK_EN).match(clause) else 1.0
                 pieces.append(_Unit(i, clause, n, set(content_words(clause, language)), back * float(prior[i])))
+    pieces = [u for u, ok in zip(pieces, _finite([u.text for u in pieces], nlp)) if ok]
     points = _greedy(pieces, weight, covered, budget - spent, MAX_KEY_POINTS)
     summary_text = ("" if zh else " ").join(_sentence_end(u.text, zh) for u in sorted(summary, key=lambda u: u.sentence))
     key_points = [KeyPoint(sents[u.sentence].start, _capital(u.text))
@@ -286,7 +309,8 @@ def title_parts(parts: list[Part], notes: list[ChapterNotes], sentences: list[Se
 def overview(notes: list[ChapterNotes], duration: float, language: str) -> list[OverviewItem]:
     """5–8 bullets for a talk longer than :data:`OVERVIEW_MIN_S` (none for a shorter one):
     its major chapters (the longest, in spoken order; all of them when there are
-    5 or fewer), each "Title: first key point" (or its summary's first sentence),
+    5 or fewer, and then second key points of the longest too), each "Title: its
+    summary's first sentence" (its first key point when that sentence is long),
     at the chapter's start."""
     if duration <= OVERVIEW_MIN_S or not notes:
         return []
@@ -302,8 +326,9 @@ def overview(notes: list[ChapterNotes], duration: float, language: str) -> list[
     items = []
     for i in major:
         n = notes[i]
-        point = n.key_points[0].text if n.key_points else re.split(r"(?<=[.?!。？！])\s*", n.summary)[0]
-        items.append(bullet(i, point, n.chapter.start))
+        first = _SENTENCE_BREAK.split(n.summary)[0]
+        short = cleanup.words(first, language) <= OVERVIEW_POINT_WORDS or not n.key_points
+        items.append(bullet(i, first if short else n.key_points[0].text, n.chapter.start))
     extra = [(i, p) for i in major for p in notes[i].key_points[1:2]]  # a short talk: a second point
     extra.sort(key=lambda ip: -(notes[ip[0]].chapter.end - notes[ip[0]].chapter.start))
     for i, p in extra[:max(0, lo - len(items))]:

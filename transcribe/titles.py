@@ -204,7 +204,7 @@ def _is_cjk(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in text)
 
 
-def _class_counts(words: list[list[str]]) -> tuple[list[dict[str, int]], dict[str, int]]:
+def class_counts(words: list[list[str]]) -> tuple[list[dict[str, int]], dict[str, int]]:
     """Each chapter's word counts, and in how many chapters each word occurs (for c-TF-IDF)."""
     counts = []
     for chapter in words:
@@ -229,7 +229,7 @@ def _english_phrases(texts: list[str], nlp) -> list[list[_Phrase]]:
     so it is specific ("space shuttle Columbia") without padding ("Newgate Vol").
     """
     docs = [nlp(t[:100000]) for t in texts]
-    counts, df = _class_counts([[_lemma(tok) for tok in doc if _content(tok)] for doc in docs])
+    counts, df = class_counts([[_lemma(tok) for tok in doc if _content(tok)] for doc in docs])
     n_ch = len(docs)
     out = []
     for doc, c in zip(docs, counts):
@@ -337,7 +337,7 @@ def _chinese_phrases(texts: list[str]) -> list[list[_Phrase]]:
     import jieba.posseg as pseg
 
     tagged = [[(t.word, t.flag) for t in pseg.cut(text)] for text in texts]
-    counts, df = _class_counts([[w for w, f in tokens if f in _ZH_NOUN and len(w) > 1 and w not in _CJK_FILLER]
+    counts, df = class_counts([[w for w, f in tokens if f in _ZH_NOUN and len(w) > 1 and w not in _CJK_FILLER]
                                 for tokens in tagged])
     n_ch = len(texts)
     out = []
