@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from transcribe import readers, render
+from transcribe.llm import LLMSettings
 from transcribe.pipeline import build_notes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +52,14 @@ def score(notes_json: str, gold: Path, scorer: Path) -> dict:
     return {"coverage": float(m[1]), "notes_per_100": float(m[2]), "fragments": float(m[3]), "line": out.strip()}
 
 
-def run(eval_dir: Path, length: float, llm: dict | None = None) -> list[dict]:
+def _foreign_times(notes: render.Notes) -> int:
+    """Key-point and overview times that are neither a sentence's start nor a chapter's."""
+    starts = {s.start for s in notes.sentences} | {n.chapter.start for n in notes.chapters}
+    return (sum(p.time not in starts for n in notes.chapters for p in n.key_points)
+            + sum(o.time not in starts for o in notes.overview))
+
+
+def run(eval_dir: Path, length: float, llm: LLMSettings | None = None) -> list[dict]:
     written = eval_dir / "talks" / "written"
     scorer = eval_dir / "talks" / "tools" / "score_keypoints.py"
     rows = []
@@ -61,11 +69,11 @@ def run(eval_dir: Path, length: float, llm: dict | None = None) -> list[dict]:
         tr, _ = readers.load_transcript(gold.with_name(gold.name.replace(".gold.json", ".timed.txt")))
         header = render.NotesHeader(source=gold.name, duration=tr.duration, language=tr.language, model="none")
         started = time.perf_counter()
-        kwargs = {"llm": llm} if llm else {}
-        notes = build_notes(tr, header, length=length, **kwargs)
+        notes = build_notes(tr, header, length=length, llm_settings=llm)
         row = {"id": gold.name.split(".")[0], "language": tr.language, "minutes": tr.duration / 60,
                "seconds": time.perf_counter() - started, **score(render.render_json(notes), gold, scorer),
                "overview_items": len(notes.overview),
+               "times_not_from_sentences": _foreign_times(notes),
                "overview_words": sum(len(o.text) / 2 if tr.language == "zh" else len(o.text.split())
                                      for o in notes.overview)}
         rows.append(row)
@@ -79,6 +87,7 @@ def summary(rows: list[dict]) -> dict:
     for lang in ("en", "zh"):
         chosen = [r for r in rows if r["language"] == lang]
         out[f"coverage_{lang}"] = float(np.mean([r["coverage"] for r in chosen])) if chosen else float("nan")
+    out["times_not_from_sentences"] = sum(r["times_not_from_sentences"] for r in rows)
     out["with_overview"] = sum(r["overview_items"] >= 5 for r in rows if r["minutes"] > 5)
     out["longer_than_5_min"] = sum(r["minutes"] > 5 for r in rows)
     return out
@@ -93,15 +102,18 @@ def main() -> None:
     started = time.perf_counter()
     runs = {}
     for name, length, llm in [("default (--length 15)", 15.0, None), ("--length 30", 30.0, None)] + (
-            [("--llm " + args.llm, 15.0, {"url": args.llm, "model": args.llm_model})] if args.llm else []):
+            [("--llm " + args.llm, 15.0, LLMSettings(args.llm.rstrip("/"), args.llm_model, timeout=300))]
+            if args.llm else []):
         print(name, flush=True)
         rows = run(args.eval, length, llm)
         runs[name] = {"talks": rows, "means": summary(rows)}
-    print(f"\n{'notes':<28}{'coverage':>9}{'en':>6}{'zh':>6}{'words/100':>11}{'fragments':>11}{'overview':>10}")
+    print(f"\n{'notes':<28}{'coverage':>9}{'en':>6}{'zh':>6}{'words/100':>11}{'fragments':>11}{'overview':>10}"
+          f"{'times not from sentences':>26}")
     for name, r in runs.items():
         m = r["means"]
         print(f"{name:<28}{m['coverage']:>9.2f}{m['coverage_en']:>6.2f}{m['coverage_zh']:>6.2f}"
-              f"{m['notes_per_100']:>11.1f}{m['fragments']:>11.2f}{m['with_overview']:>6d}/{m['longer_than_5_min']}")
+              f"{m['notes_per_100']:>11.1f}{m['fragments']:>11.2f}{m['with_overview']:>6d}/{m['longer_than_5_min']}"
+              f"{m['times_not_from_sentences']:>26d}")
     m = runs["default (--length 15)"]["means"]
     verdict = lambda ok: "met" if ok else "MISSED"  # noqa: E731
     print(f"\nTargets (default): coverage {m['coverage']:.2f} >= 0.55 within the budget "

@@ -18,11 +18,25 @@ import typer
 from transcribe import __version__, allocator
 from transcribe.asr import BEAM_SIZE, BUNDLED_MODEL
 from transcribe.errors import EXIT_INPUT, TranscribeError
+from transcribe.llm import LLMSettings
 from transcribe.pipeline import ChaptersOptions, Interrupted, Options, run, run_chapters
 from transcribe.progress import Reporter
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]})
+
+
+LLM_URL = typer.Option(
+    None, "--llm", metavar="URL", show_default=False,
+    help="Also have a language model write the notes: the base URL of an OpenAI-compatible server "
+         "(Ollama: http://localhost:11434/v1; llama.cpp, vLLM, LM Studio, OpenAI). Key from "
+         "TRANSCRIBE_LLM_KEY or OPENAI_API_KEY; also settable as TRANSCRIBE_LLM_URL. Where it fails, "
+         "the extractive notes stay.")
+LLM_MODEL = typer.Option(None, "--llm-model", metavar="NAME", show_default=False,
+                         help="Model name for --llm (or TRANSCRIBE_LLM_MODEL).")
+LLM_TIMEOUT = typer.Option(None, "--llm-timeout", metavar="SECONDS", show_default=False,
+                           help="Longest wait for one answer of --llm (default 120, or TRANSCRIBE_LLM_TIMEOUT).")
+"""The --llm options, shared by both commands."""
 
 
 def _version(value: bool) -> None:
@@ -52,6 +66,12 @@ def transcribe(
         "normal", "--detail", help="How many chapters: coarse (about one per part of the talk), normal "
         "(as video and podcast editors mark them: about 8 for 20 minutes, 12-13 for an hour), or fine "
         "(1.7 times as many). Long talks also get parts grouping the chapters."),
+    length: float = typer.Option(
+        15.0, "--length", metavar="WORDS",
+        help="Length of the notes (titles, summaries, key points): words per 100 words of the talk."),
+    llm_url: Optional[str] = LLM_URL,
+    llm_model: Optional[str] = LLM_MODEL,
+    llm_timeout: Optional[float] = LLM_TIMEOUT,
     audio_track: int = typer.Option(0, "--audio-track", help="Which audio stream to transcribe, 0 = first."),
     engine: str = typer.Option(
         "faster-whisper", "--engine",
@@ -92,12 +112,16 @@ def transcribe(
     _check_output_option(output, input)
     opts = Options(input=input, output=Path(output) if output is not None else None, force=force, model=model,
                    language=None if language == "auto" else language, chapters=chapters, detail=detail,
-                   audio_track=audio_track, device=device, threads=threads, formats=formats,
+                   length=length, audio_track=audio_track, device=device, threads=threads, formats=formats,
                    embed_chapters=embed_chapters, script=script, translate=translate, engine=engine,
                    beam_size=beam_size)
     if engine == "faster-whisper":  # not for PyTorch: there it costs time and 700 MB (bench/speed.py)
         allocator.keep_freed_memory()
-    _guarded(lambda: run(opts, Reporter(quiet=quiet)), input, debug)
+
+    def job() -> None:
+        opts.llm = LLMSettings.from_options(llm_url, llm_model, llm_timeout)
+        run(opts, Reporter(quiet=quiet))
+    _guarded(job, input, debug)
 
 
 chapters_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
@@ -120,6 +144,11 @@ def chapters(
                                              help="Force this many chapters."),
     detail: str = typer.Option("normal", "--detail",
                                help="How many chapters: coarse (about one per part), normal, or fine."),
+    length: float = typer.Option(15.0, "--length", metavar="WORDS",
+                                 help="Notes words per 100 words of the talk."),
+    llm_url: Optional[str] = LLM_URL,
+    llm_model: Optional[str] = LLM_MODEL,
+    llm_timeout: Optional[float] = LLM_TIMEOUT,
     language: str = typer.Option("auto", "--language",
                                  help="Language of the text (ISO 639-1); auto: the JSON's, else zh or en "
                                       "by the characters used."),
@@ -132,8 +161,13 @@ def chapters(
     _check_output_option(output, transcript)
     opts = ChaptersOptions(transcript=transcript, output=Path(output) if output is not None else None,
                            force=force, language=None if language == "auto" else language,
-                           chapters=n_chapters, formats=formats, script=script, detail=detail)
-    _guarded(lambda: run_chapters(opts, Reporter(quiet=quiet)), transcript, debug)
+                           chapters=n_chapters, formats=formats, script=script, detail=detail,
+                           length=length)
+
+    def job() -> None:
+        opts.llm = LLMSettings.from_options(llm_url, llm_model, llm_timeout)
+        run_chapters(opts, Reporter(quiet=quiet))
+    _guarded(job, transcript, debug)
 
 
 def _check_output_option(output: str | None, source: Path) -> None:

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transcribe import allocator, asr, chapters, media, render, sentences, summaries
+from transcribe import allocator, asr, chapters, llm, media, render, sentences, summaries
 from transcribe.errors import TranscribeError, UsageError
 from transcribe.journal import Journal
 from transcribe.progress import Reporter
@@ -49,6 +49,10 @@ class Options:
     chapters: int | None = None
     detail: str = "normal"
     """``coarse``, ``normal`` or ``fine``: how many chapters when ``chapters`` is not given."""
+    length: float = summaries.WORDS_PER_100
+    """Notes words (titles, summaries, key points) per 100 transcript words."""
+    llm: llm.LLMSettings | None = None
+    """A language model server for the notes (``--llm``), or None for extractive notes."""
     audio_track: int = 0
     device: str = "auto"
     threads: int = 0
@@ -184,7 +188,10 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         model=model_label(transcript.model, transcript.engine), audio_track=opts.audio_track,
         audio_tracks=len(info.audio),
         spoken_language=transcript.language if opts.translate and transcript.language != "en" else None)
-    notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, detail=opts.detail)
+    if opts.llm is not None:
+        opts.llm.cache = tpath.with_name(_strip_transcript_suffix(tpath.name) + ".llm-cache.json")
+    notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, detail=opts.detail,
+                        length=opts.length, llm_settings=opts.llm)
     if opts.chapters is not None and notes.chapters and len(notes.chapters) < opts.chapters:
         reporter.warn(f"--chapters {opts.chapters}: only {len(notes.chapters)} chapters of at least "
                       f"{chapters.MIN_CHAPTER_S:.0f} s fit this recording")
@@ -204,7 +211,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
 
 def _check_options(opts: Options, reporter: Reporter) -> str | None:
     """Fail fast on bad option values; returns the ``--language`` code (``None``: detect)."""
-    _check_chapter_options(opts.chapters, opts.detail)
+    _check_chapter_options(opts.chapters, opts.detail, opts.length)
     if opts.audio_track < 0:
         raise UsageError(f"--audio-track {opts.audio_track}: must be 0 or more")
     if opts.threads < 0:
@@ -301,12 +308,17 @@ def _write_outputs(outputs: dict[str, Path], notes: render.Notes, reporter: Repo
 
 def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapters: int | None = None,
                 script: str = "simplified", reporter: Reporter | None = None,
-                timed: bool = True, detail: str = "normal") -> render.Notes:
+                timed: bool = True, detail: str = "normal",
+                length: float = summaries.WORDS_PER_100,
+                llm_settings: llm.LLMSettings | None = None) -> render.Notes:
     """Sentences, chapters (and parts) and summaries for a transcript.
 
     Chinese text is first converted to ``script``. No speech gives notes without
     chapters. ``timed=False`` (text without times) places chapters by sentence.
-    ``detail`` is ``coarse``, ``normal`` or ``fine`` (see :func:`transcribe.chapters.outline`).
+    ``detail`` is ``coarse``, ``normal`` or ``fine`` (see :func:`transcribe.chapters.outline`);
+    ``length`` is the notes' budget in words per 100 transcript words. With ``llm_settings``
+    the chapters' notes and the overview are asked of that server (:mod:`transcribe.llm`);
+    whatever it fails on keeps the extractive notes, with one warning.
     """
     reporter = reporter or Reporter(quiet=True)
     transcript = sentences.convert_script(transcript, script)
@@ -320,9 +332,15 @@ def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapte
     vectors = chapters.embed(sents, chapters.load_encoder())
     found = chapters.outline(sents, vectors, transcript.duration, language, n_chapters, timed=timed, detail=detail)
     english = nlp if language == "en" else None
-    chapter_notes = summaries.summarize(found.chapters, sents, vectors, language, english)
+    chapter_notes = summaries.summarize(found.chapters, sents, vectors, language, english, length)
     part_notes = summaries.title_parts(found.parts, chapter_notes, sents, vectors, language, english)
-    return render.Notes(header, chapter_notes, sents, transcript.segments, part_notes)
+    overview = summaries.overview(chapter_notes, transcript.duration if timed else 0.0, language)
+    if llm_settings is not None and chapter_notes:
+        chapter_notes, overview, warning = llm.write_notes(chapter_notes, overview, sents, language, llm_settings,
+                                                           reporter.step)
+        if warning:
+            reporter.warn(warning)
+    return render.Notes(header, chapter_notes, sents, transcript.segments, part_notes, overview)
 
 
 def _check_distinct(outputs: list[Path], inputs: dict[Path, str]) -> None:
@@ -377,14 +395,19 @@ class ChaptersOptions:
     formats: list[str] = field(default_factory=lambda: ["md"])
     script: str = "simplified"
     detail: str = "normal"
+    length: float = summaries.WORDS_PER_100
+    llm: llm.LLMSettings | None = None
 
 
-def _check_chapter_options(n_chapters: int | None, detail: str) -> None:
-    """Raises UsageError for ``--chapters`` below 1 or an unknown ``--detail``."""
+def _check_chapter_options(n_chapters: int | None, detail: str, length: float) -> None:
+    """Raises UsageError for ``--chapters`` below 1, an unknown ``--detail`` or a ``--length``
+    outside 1-100."""
     if n_chapters is not None and n_chapters < 1:
         raise UsageError(f"--chapters {n_chapters}: must be 1 or more")
     if detail not in chapters.DETAILS:
         raise UsageError(f"--detail {detail}: use {', '.join(chapters.DETAILS)}")
+    if not 1 <= length <= 100:
+        raise UsageError(f"--length {length:g}: notes words per 100 transcript words, from 1 to 100")
 
 
 def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> list[Path]:
@@ -397,7 +420,7 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
     from transcribe import readers
 
     reporter = reporter or Reporter(quiet=True)
-    _check_chapter_options(opts.chapters, opts.detail)
+    _check_chapter_options(opts.chapters, opts.detail, opts.length)
     if opts.script not in SCRIPTS:
         raise UsageError(f"--script {opts.script}: use simplified or traditional")
     language = asr.check_language(opts.language)
@@ -416,7 +439,10 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
         source=str(transcript.source.get("file") or source.name), duration=transcript.duration,
         language=transcript.text_language, model=model_label(transcript.model, transcript.engine) if transcript.model
         not in ("text", "subtitles") else f"none ({transcript.model} input)", timed=timed)
-    notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed, detail=opts.detail)
+    if opts.llm is not None:  # beside the transcript it was asked about, whatever the notes are called
+        opts.llm.cache = source.with_name(_strip_transcript_suffix(source.name) + ".llm-cache.json")
+    notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed, detail=opts.detail,
+                        length=opts.length, llm_settings=opts.llm)
     return _write_outputs(outputs, notes, reporter, [])
 
 
