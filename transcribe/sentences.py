@@ -204,8 +204,8 @@ def split_sentences(transcript: Transcript, nlp, max_sentence_s: float = MAX_SEN
     texts, spans = [], []
     for chunk in chunks:
         text, starts = "", []
-        for w, _ in chunk:
-            starts.append(len(text))
+        for w, _ in chunk:  # where the word's first letter is: its leading space may end a sentence
+            starts.append(len(text) + len(w.text) - len(w.text.lstrip()))
             text += w.text
         texts.append(text)
         spans.append(starts)
