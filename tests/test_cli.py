@@ -154,7 +154,7 @@ def test_outputs_may_not_collide(tmp_path):
     ffmpeg("-f", "lavfi", "-i", "sine=d=2", str(f))
     for args, message in [
         (["-o", tmp_path / "talk.transcript.json", "--force"], "that is the transcript"),
-        (["-o", tmp_path / "notes.srt", "-f", "md", "-f", "srt"], "two outputs would share"),
+        (["-o", tmp_path / "notes.srt", "-f", "md", "-f", "srt"], "the suffix says srt but the first --format is md"),
         (["-o", tmp_path / "a.mp4", "--embed-chapters", tmp_path / "a.mp4"], "two outputs would share"),
     ]:
         _assert_one_line_error(run_cli(f, *args), message, code=2)

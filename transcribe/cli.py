@@ -8,6 +8,7 @@ status 1 (input, model, output) or 2 (usage).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -50,8 +51,9 @@ def transcribe(
     input: Path = typer.Argument(..., metavar="INPUT", readable=False, help="Audio or video file (anything ffmpeg reads).", show_default=False),
     output: Optional[str] = typer.Option(
         None, "-o", "--output",
-        help="Notes to write (the first --format). Default: INPUT's name with the format's suffix, "
-             "beside INPUT. The transcript is saved beside it as NAME.transcript.json.", show_default=False),
+        help="Notes to write (the first --format; '-' for standard output). Default: INPUT's name with "
+             "the format's suffix, beside INPUT. The transcript is saved beside it as NAME.transcript.json.",
+        show_default=False),
     force: bool = typer.Option(False, "--force", help="Replace existing output files."),
     model: str = typer.Option(
         BUNDLED_MODEL, "--model",
@@ -85,10 +87,11 @@ def transcribe(
     threads: int = typer.Option(0, "--threads", help="CPU threads for the ASR model; 0 = CTranslate2's "
                                 "default (up to 4)."),
     formats: List[str] = typer.Option(
-        ["md"], "-f", "--format",
+        [], "-f", "--format", show_default=False,
         help="Output format, repeatable: md (notes), json (everything, see transcribe/notes.schema.json), "
              "srt, vtt (subtitles), youtube (chapter list for a video description), ffmetadata "
-             "(ffmpeg chapter file). The first goes to -o, the others beside it."),
+             "(ffmpeg chapter file). The first goes to -o, the others beside it. Default: the one "
+             "-o's suffix names, else md."),
     embed_chapters: Optional[Path] = typer.Option(
         None, "--embed-chapters", metavar="OUT",
         help="Also write a copy of INPUT with the chapters in the file itself "
@@ -109,6 +112,7 @@ def transcribe(
     Notes from an existing transcript, without ASR: transcribe chapters TRANSCRIPT
     (see transcribe chapters --help).
     """
+    _check_url(input)
     _check_output_option(output, input)
     opts = Options(input=input, output=Path(output) if output is not None else None, force=force, model=model,
                    language=None if language == "auto" else language, chapters=chapters, detail=detail,
@@ -137,9 +141,11 @@ def chapters(
              "Text without times gets chapters by sentence."),
     output: Optional[str] = typer.Option(
         None, "-o", "--output", show_default=False,
-        help="File for the first --format. Default: the transcript's name with the format's suffix."),
-    formats: List[str] = typer.Option(["md"], "-f", "--format",
-                                      help="md, json, srt, vtt, youtube or ffmetadata; repeatable."),
+        help="File for the first --format ('-' for standard output). Default: the transcript's name with "
+             "the format's suffix."),
+    formats: List[str] = typer.Option([], "-f", "--format", show_default=False,
+                                      help="md, json, srt, vtt, youtube or ffmetadata; repeatable. "
+                                           "Default: the one -o's suffix names, else md."),
     n_chapters: Optional[int] = typer.Option(None, "--chapters", show_default=False,
                                              help="Force this many chapters."),
     detail: str = typer.Option("normal", "--detail",
@@ -168,6 +174,15 @@ def chapters(
         opts.llm = LLMSettings.from_options(llm_url, llm_model, llm_timeout)
         run_chapters(opts, Reporter(quiet=quiet))
     _guarded(job, transcript, debug)
+
+
+def _check_url(source: Path) -> None:
+    """A URL is not a file: say so, and how to get one (Path() has turned ``//`` into ``/``)."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:/", str(source), re.I) and not source.exists():
+        url = re.sub(r"^([a-z][a-z0-9+.-]*):/+", r"\1://", str(source), flags=re.I)
+        print(f"transcribe: error: {url}: URLs are not supported (this tool works offline); download "
+              f"the recording first (for example: yt-dlp -x {url}) and give its file", file=sys.stderr)
+        raise typer.Exit(2)
 
 
 def _check_output_option(output: str | None, source: Path) -> None:
@@ -205,13 +220,13 @@ def _guarded(job, source: Path, debug: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the command, exits with its status.
 
-    ``transcribe chapters ...`` runs the transcript-only command (unless a file
-    named ``chapters`` exists here: then it is the input). Click's own usage
+    ``transcribe chapters ...`` runs the transcript-only command, whatever files
+    exist here (a media file named ``chapters`` is ``./chapters``). Click's own usage
     errors (a missing argument, a non-integer ``--chapters``) are turned into
     the same one-line format as ours, exit status 2.
     """
     args = sys.argv[1:] if argv is None else list(argv)
-    sub = bool(args) and args[0] == "chapters" and not Path("chapters").is_file()
+    sub = bool(args) and args[0] == "chapters"
     command = typer.main.get_command(chapters_app if sub else app)
     try:
         status = command.main(args=args[1:] if sub else args, standalone_mode=False,

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transcribe import allocator, asr, chapters, llm, media, render, sentences, summaries
+from transcribe.outputs import (STDOUT, anchor, check_distinct, files, output_paths, strip_transcript_suffix,
+                                transcript_path, write_stdout)
 from transcribe.errors import TranscribeError, UsageError
 from transcribe.journal import Journal
 from transcribe.progress import Reporter
 from transcribe.writing import check_output, write_atomic
 
-
-NAME_MAX = 255
-"""Longest file name, bytes, on common file systems (ext4, APFS, NTFS)."""
 
 
 SCRIPTS = ("simplified", "traditional")
@@ -56,7 +55,8 @@ class Options:
     audio_track: int = 0
     device: str = "auto"
     threads: int = 0
-    formats: list[str] = field(default_factory=lambda: ["md"])
+    formats: list[str] = field(default_factory=list)
+    """--format names; empty: the one ``output``'s suffix names, else md."""
     embed_chapters: Path | None = None
     script: str = "simplified"
     translate: bool = False
@@ -70,47 +70,6 @@ class Options:
         if self.beam_size is not None:
             return self.beam_size
         return TRANSLATE_BEAM_SIZE if self.translate else asr.BEAM_SIZE
-
-
-def output_paths(formats: list[str], output: Path | None, base: Path) -> dict[str, Path]:
-    """Where each ``--format`` goes: ``output`` (``-o``) for the first, the others beside it
-    with their own suffixes (:data:`transcribe.render.FORMATS`); without ``-o``, ``base`` +
-    each suffix (``base`` is the input's path without its suffix).
-
-    Raises:
-        UsageError: an unknown format name.
-    """
-    for fmt in formats:
-        if fmt not in render.FORMATS:
-            raise UsageError(f"--format {fmt}: unknown format (choose from {', '.join(render.FORMATS)})")
-    formats = list(dict.fromkeys(formats)) or ["md"]
-    if output is not None:
-        first_suffix = render.FORMATS[formats[0]][0]
-        name = output.name
-        stem = name[: -len(first_suffix)] if name.endswith(first_suffix) else output.stem
-        base = output.with_name(stem or name)
-    paths = {fmt: base.with_name(base.name + render.FORMATS[fmt][0]) for fmt in formats}
-    if output is not None:
-        paths[formats[0]] = output
-    return paths
-
-
-def transcript_path(notes_path: Path, suffix: str = ".transcript.json") -> Path:
-    """Where the transcript JSON goes: ``talk.md`` -> ``talk.transcript.json``
-    (with ``suffix=".transcript.partial.jsonl"``: where its resume journal goes).
-
-    A stem too long for the file system's 255-byte names is shortened (at a character boundary).
-    """
-    stem = notes_path.name
-    for fmt_suffix, _ in render.FORMATS.values():
-        if stem.endswith(fmt_suffix) and len(stem) > len(fmt_suffix):
-            stem = stem[: -len(fmt_suffix)]
-            break
-    else:
-        stem = notes_path.stem
-    while len((stem + suffix).encode("utf-8")) > NAME_MAX:
-        stem = stem[:-1]
-    return notes_path.with_name(stem + suffix)
 
 
 def source_fingerprint(info: media.MediaInfo, track: int) -> dict:
@@ -150,17 +109,17 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
     language = _check_options(opts, reporter)
     task = "translate" if opts.translate else "transcribe"
     outputs = output_paths(opts.formats, opts.output, opts.input.with_suffix(""))
-    tpath = transcript_path(next(iter(outputs.values())))
+    tpath = transcript_path(anchor(outputs, opts.input.with_suffix("")))
     info = media.probe(opts.input)
     if not 0 <= opts.audio_track < len(info.audio):
         raise UsageError(f"--audio-track {opts.audio_track}: {opts.input} has {len(info.audio)} "
                          f"audio track(s), numbered from 0")
     embed = [opts.embed_chapters] if opts.embed_chapters is not None else []
     beside_input = transcript_path(opts.input.with_suffix(".md"))
-    jpath = transcript_path(next(iter(outputs.values())), ".transcript.partial.jsonl")
-    _check_distinct([*outputs.values(), *embed], {opts.input: "the input file", tpath: "the transcript",
+    jpath = transcript_path(anchor(outputs, opts.input.with_suffix("")), ".transcript.partial.jsonl")
+    check_distinct([*outputs.values(), *embed], {opts.input: "the input file", tpath: "the transcript",
                                                   beside_input: "the transcript", jpath: "the resume journal"})
-    for path in outputs.values():
+    for path in files(outputs):
         check_output(path, opts.force)
     if opts.embed_chapters is not None:
         media.check_embed_target(opts.embed_chapters)
@@ -189,15 +148,15 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         audio_tracks=len(info.audio),
         spoken_language=transcript.language if opts.translate and transcript.language != "en" else None)
     if opts.llm is not None:
-        opts.llm.cache = tpath.with_name(_strip_transcript_suffix(tpath.name) + ".llm-cache.json")
+        opts.llm.cache = tpath.with_name(strip_transcript_suffix(tpath.name) + ".llm-cache.json")
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, detail=opts.detail,
                         length=opts.length, llm_settings=opts.llm)
     if opts.chapters is not None and notes.chapters and len(notes.chapters) < opts.chapters:
-        reporter.warn(f"--chapters {opts.chapters}: only {len(notes.chapters)} chapters of at least "
-                      f"{chapters.MIN_CHAPTER_S:.0f} s fit this recording")
+        n = len(notes.chapters)
+        reporter.warn(f"--chapters {opts.chapters}: only {n} chapter{'' if n == 1 else 's'} of at least "
+                      f"{chapters.MIN_CHAPTER_S:.0f} s fit{'s' if n == 1 else ''} this recording")
     if "youtube" in outputs:
-        for message in render.youtube_chapters(notes)[1]:
-            reporter.warn(f"youtube: {message}")
+        _warn_youtube(notes, opts.chapters, reporter)
     written = []
     if opts.embed_chapters is not None:  # first: if the container refuses, no notes are written either
         if notes.chapters:
@@ -295,14 +254,32 @@ def _transcribe(opts: Options, info: media.MediaInfo, source: dict, language: st
     return transcript
 
 
+def _warn_youtube(notes: render.Notes, asked: int | None, reporter: Reporter) -> None:
+    """What YouTube will make of the chapters, with advice only where it can work."""
+    kept, messages = render.youtube_chapters(notes)
+    if kept and len(kept) < render.YOUTUBE_MIN_CHAPTERS:
+        fit = notes.header.duration >= render.YOUTUBE_MIN_CHAPTERS * chapters.MIN_CHAPTER_S
+        messages[-1] += (f"; this recording is too short for {render.YOUTUBE_MIN_CHAPTERS} chapters of "
+                         f"{chapters.MIN_CHAPTER_S:.0f} s" if not fit else
+                         "" if asked is not None and asked >= render.YOUTUBE_MIN_CHAPTERS else
+                         f"; try --chapters {render.YOUTUBE_MIN_CHAPTERS}")
+    for message in messages:
+        reporter.warn(f"youtube: {message}")
+
+
 def _write_outputs(outputs: dict[str, Path], notes: render.Notes, reporter: Reporter,
                    written: list[Path]) -> list[Path]:
     """Render and write each format atomically; report and return everything written."""
     for fmt, path in outputs.items():
-        write_atomic(path, render.FORMATS[fmt][1](notes))
+        text = render.FORMATS[fmt][1](notes)
+        if path == STDOUT:
+            write_stdout(text)
+        else:
+            write_atomic(path, text)
         written.append(path)
     n = len(notes.chapters)
-    reporter.step(f"Wrote {', '.join(str(p) for p in written)} ({n} chapter{'' if n == 1 else 's'})")
+    names = ["standard output" if p == STDOUT else str(p) for p in written]
+    reporter.step(f"Wrote {', '.join(names)} ({n} chapter{'' if n == 1 else 's'})")
     return written
 
 
@@ -343,29 +320,6 @@ def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapte
     return render.Notes(header, chapter_notes, sents, transcript.segments, part_notes, overview)
 
 
-def _check_distinct(outputs: list[Path], inputs: dict[Path, str]) -> None:
-    """Every output its own file, none of them one of ``inputs`` (path -> what to call it).
-
-    Raises:
-        UsageError: two outputs on one path, or an output on an input.
-    """
-    for i, path in enumerate(outputs):
-        for other, what in inputs.items():
-            if _same_file(path, other):
-                raise UsageError(f"{path}: that is {what}; write to another file")
-        for other in outputs[:i]:
-            if _same_file(path, other):
-                raise UsageError(f"{path}: two outputs would share this file; give -o a name "
-                                 "without the other format's suffix (e.g. -o notes.md -f md -f srt)")
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
-
-
 def _saved_transcript(path: Path, source: dict, model: str, language: str | None,
                       task: str, engine: str = "faster-whisper") -> asr.Transcript | None:
     """The transcript at ``path`` if it was made from this input with this engine, model, task
@@ -392,7 +346,8 @@ class ChaptersOptions:
     force: bool = False
     language: str | None = None
     chapters: int | None = None
-    formats: list[str] = field(default_factory=lambda: ["md"])
+    formats: list[str] = field(default_factory=list)
+    """--format names; empty: the one ``output``'s suffix names, else md."""
     script: str = "simplified"
     detail: str = "normal"
     length: float = summaries.WORDS_PER_100
@@ -425,30 +380,25 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
         raise UsageError(f"--script {opts.script}: use simplified or traditional")
     language = asr.check_language(opts.language)
     source = opts.transcript
-    outputs = output_paths(opts.formats, opts.output, source.with_name(_strip_transcript_suffix(source.name)))
-    _check_distinct(list(outputs.values()), {source: "the transcript itself"})
-    for path in outputs.values():
+    outputs = output_paths(opts.formats, opts.output, source.with_name(strip_transcript_suffix(source.name)))
+    check_distinct(list(outputs.values()), {source: "the transcript itself"})
+    for path in files(outputs):
         check_output(path, opts.force)
     transcript, timed = readers.load_transcript(source, language, reporter.warn)
     timeless = [f for f in outputs if f in TIMED_FORMATS]
     if not timed and timeless:
         raise UsageError(f"{source}: has no times, so it cannot give {', '.join(timeless)}; "
                          "use md or json, or add [HH:MM:SS] stamps to the lines")
-    reporter.step(f"Read {len(transcript.segments)} segments from {source}")
+    n = len(transcript.segments)
+    reporter.step(f"Read {n} segment{'' if n == 1 else 's'} from {source}")
     header = render.NotesHeader(
         source=str(transcript.source.get("file") or source.name), duration=transcript.duration,
         language=transcript.text_language, model=model_label(transcript.model, transcript.engine) if transcript.model
         not in ("text", "subtitles") else f"none ({transcript.model} input)", timed=timed)
     if opts.llm is not None:  # beside the transcript it was asked about, whatever the notes are called
-        opts.llm.cache = source.with_name(_strip_transcript_suffix(source.name) + ".llm-cache.json")
+        opts.llm.cache = source.with_name(strip_transcript_suffix(source.name) + ".llm-cache.json")
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed, detail=opts.detail,
                         length=opts.length, llm_settings=opts.llm)
+    if "youtube" in outputs:
+        _warn_youtube(notes, opts.chapters, reporter)
     return _write_outputs(outputs, notes, reporter, [])
-
-
-def _strip_transcript_suffix(name: str) -> str:
-    """``talk.transcript.json`` -> ``talk``; ``talk.srt`` -> ``talk``."""
-    for suffix in (".transcript.json", ".json", ".srt", ".vtt", ".txt"):
-        if name.lower().endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return Path(name).stem
