@@ -457,12 +457,14 @@ def check_engine(engine: str, model: str, device: str) -> None:
     """Fail fast on an engine that cannot run with ``model`` on ``device``.
 
     Raises:
-        UsageError: unknown engine; openai-whisper with ``--device cuda`` or a model name
+        UsageError: unknown engine or device; openai-whisper with ``--device cuda`` or a model name
             (it takes only the bundled model or a CTranslate2 model directory).
         TranscribeError: openai-whisper asked for but not installed (torch, whisper).
     """
     if engine not in ENGINES:
         raise UsageError(f"--engine {engine}: use {' or '.join(ENGINES)}")
+    if device not in ("auto", "cpu", "cuda"):
+        raise UsageError(f"--device {device}: use auto, cpu or cuda")
     if engine != "openai-whisper":
         return
     if device == "cuda":

@@ -7,7 +7,10 @@ the player's clock).
 Probing uses PyAV (``av``, already a dependency of faster-whisper), because the
 ffmpeg binary shipped in the ``imageio-ffmpeg`` wheel comes without ``ffprobe``.
 Decoding runs an ffmpeg binary through ffmpeg-python: ``TRANSCRIBE_FFMPEG`` if
-set, else an ``ffmpeg`` on ``PATH``, else the one inside ``imageio-ffmpeg``.
+set, else the one inside ``imageio-ffmpeg``, so that the output does not depend on
+which ffmpeg a machine has (with ffmpeg 5.1 on ``PATH`` the sample's summaries came out
+different: its resampler differs), and an ``ffmpeg`` on ``PATH`` only where that wheel
+has no binary for the platform.
 """
 
 from __future__ import annotations
@@ -98,8 +101,8 @@ class Audio:
 def ffmpeg_executable() -> str:
     """Path of the ffmpeg binary to run.
 
-    Order: ``$TRANSCRIBE_FFMPEG``, ``ffmpeg`` on ``PATH``, the binary in the
-    ``imageio-ffmpeg`` wheel.
+    Order: ``$TRANSCRIBE_FFMPEG``, the binary in the ``imageio-ffmpeg`` wheel, ``ffmpeg``
+    on ``PATH`` (where the wheel has none).
 
     Raises:
         TranscribeError: ``TRANSCRIBE_FFMPEG`` names a file that does not exist.
@@ -109,12 +112,16 @@ def ffmpeg_executable() -> str:
         if not Path(env).is_file():
             raise TranscribeError(f"TRANSCRIBE_FFMPEG={env}: no such file")
         return env
-    on_path = shutil.which("ffmpeg")
-    if on_path:
-        return on_path
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError:  # no binary in the wheel for this platform
+        on_path = shutil.which("ffmpeg")
+        if on_path:
+            return on_path
+        raise TranscribeError("no ffmpeg found: imageio-ffmpeg has no binary for this platform; install "
+                              "ffmpeg or set TRANSCRIBE_FFMPEG to one") from None
 
 
 def check_readable(path: Path) -> None:

@@ -323,7 +323,7 @@ def youtube_chapters(notes: Notes) -> tuple[list[tuple[float, str]], list[str]]:
         kept.append((start, title))
     if kept and len(kept) < YOUTUBE_MIN_CHAPTERS:
         messages.append(f"only {len(kept)} chapter(s): YouTube shows chapters only when a video has "
-                        f"at least {YOUTUBE_MIN_CHAPTERS}; try --chapters {YOUTUBE_MIN_CHAPTERS}")
+                        f"at least {YOUTUBE_MIN_CHAPTERS}")
     return kept, messages
 
 
