@@ -119,3 +119,49 @@ def test_the_bundled_ffmpeg_decodes_whatever_ffmpeg_is_on_path(speech_clip, tmp_
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "wood" in speech_clip.with_suffix(".md").read_text(encoding="utf-8").lower()
+
+
+def _srt(path: Path, cues: list[tuple[float, str]]) -> Path:
+    def t(s: float) -> str:
+        return f"{int(s // 3600):02d}:{int(s % 3600 // 60):02d}:{int(s % 60):02d},{int(round(s % 1 * 1000)):03d}"
+    path.write_text("".join(f"{i}\n{t(s)} --> {t(s + 4)}\n{text}\n\n" for i, (s, text) in enumerate(cues, 1)),
+                    encoding="utf-8")
+    return path
+
+
+def test_subtitle_cues_follow_the_rule_for_times_that_step_back(tmp_path):
+    far = _srt(tmp_path / "far.srt", [(300, "Five minutes in."), (60, "One minute in."), (360, "Six minutes in.")])
+    result = run_cli("chapters", far, "-q")
+    assert result.returncode == 1 and "cue 2 starts 240 s earlier" in result.stderr
+    assert not (tmp_path / "far.md").exists()
+    near = _srt(tmp_path / "near.srt", [(300, "Five minutes in."), (290, "A bit earlier."), (310, "Later on.")])
+    result = run_cli("chapters", near, "-f", "json", "-q")
+    assert result.returncode == 0 and result.stderr.count("warning:") == 1 and "cue 2" in result.stderr
+    starts = [s["start"] for s in json.loads((tmp_path / "near.json").read_text())["sentences"]]
+    assert starts == sorted(starts)
+
+
+def test_a_stamp_that_is_not_a_time_is_refused(tmp_path):
+    text = tmp_path / "bad.txt"
+    text.write_text("[00:00:10] A fine line.\n[00:61:00] Minutes past sixty.\n", encoding="utf-8")
+    result = run_cli("chapters", text)
+    assert result.returncode == 1 and "line 2: [00:61:00] is not a time" in result.stderr
+
+
+def test_chapters_n_that_cannot_be_met_is_said_by_the_chapters_command_too(tmp_path):
+    transcript = whisper_transcript(tmp_path / "bush.transcript.json")
+    result = run_cli("chapters", transcript, "--chapters", "5", "-q")
+    assert result.returncode == 0 and "--chapters 5: only 1 chapter of at least 30 s fits" in result.stderr
+
+
+@pytest.mark.parametrize("args, env, message", [
+    (["--llm", "http://"], {}, "--llm http://: give the server's base URL"),
+    ([], {"TRANSCRIBE_LLM_URL": "notaurl"}, "TRANSCRIBE_LLM_URL=notaurl: give"),
+    (["--llm", "http://127.0.0.1:9/v1"], {"TRANSCRIBE_LLM_TIMEOUT": "-3"}, "TRANSCRIBE_LLM_TIMEOUT=-3: must be"),
+])
+def test_llm_settings_are_checked_and_named_as_given(args, env, message, tmp_path):
+    transcript = whisper_transcript(tmp_path / "bush.transcript.json")
+    result = subprocess.run([sys.executable, "-m", "transcribe", "chapters", str(transcript), "-q", *args],
+                            env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "bush.md").exists()

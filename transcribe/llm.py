@@ -33,6 +33,7 @@ import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Callable
 
 from transcribe.errors import UsageError
@@ -103,19 +104,22 @@ class LLMSettings:
         Raises:
             UsageError: a URL that is not http(s), or a timeout that is not a positive number.
         """
-        url = url or os.environ.get(URL_VARIABLE)
+        url_name = "--llm "
+        if not url:
+            url, url_name = os.environ.get(URL_VARIABLE), f"{URL_VARIABLE}="
         if not url:
             return None
-        if not url.startswith(("http://", "https://")):
-            raise UsageError(f"--llm {url}: give the server's base URL, e.g. http://localhost:11434/v1")
+        if not url.startswith(("http://", "https://")) or not urlsplit(url).hostname:
+            raise UsageError(f"{url_name}{url}: give the server's base URL, e.g. http://localhost:11434/v1")
+        timeout_name = "--llm-timeout "
         if timeout is None:
-            raw = os.environ.get(TIMEOUT_VARIABLE)
+            raw, timeout_name = os.environ.get(TIMEOUT_VARIABLE), f"{TIMEOUT_VARIABLE}="
             try:
                 timeout = float(raw) if raw else DEFAULT_TIMEOUT_S
             except ValueError:
                 raise UsageError(f"{TIMEOUT_VARIABLE}={raw}: not a number of seconds") from None
         if not timeout > 0:
-            raise UsageError(f"--llm-timeout {timeout:g}: must be more than 0 seconds")
+            raise UsageError(f"{timeout_name}{timeout:g}: must be more than 0 seconds")
         key = next((os.environ[v] for v in KEY_VARIABLES if os.environ.get(v)), None)
         return cls(url.rstrip("/"), model or os.environ.get(MODEL_VARIABLE), timeout, key)
 

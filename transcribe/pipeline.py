@@ -151,10 +151,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         opts.llm.cache = tpath.with_name(strip_transcript_suffix(tpath.name) + ".llm-cache.json")
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, detail=opts.detail,
                         length=opts.length, llm_settings=opts.llm)
-    if opts.chapters is not None and notes.chapters and len(notes.chapters) < opts.chapters:
-        n = len(notes.chapters)
-        reporter.warn(f"--chapters {opts.chapters}: only {n} chapter{'' if n == 1 else 's'} of at least "
-                      f"{chapters.MIN_CHAPTER_S:.0f} s fit{'s' if n == 1 else ''} this recording")
+    _warn_chapter_count(notes, opts.chapters, reporter)
     if "youtube" in outputs:
         _warn_youtube(notes, opts.chapters, reporter)
     written = []
@@ -252,6 +249,16 @@ def _transcribe(opts: Options, info: media.MediaInfo, source: dict, language: st
         reporter.warn(f"{opts.input}: only {render.hms(transcript.duration)} of "
                       f"{render.hms(info.duration)} could be decoded; transcribed that part")
     return transcript
+
+
+def _warn_chapter_count(notes: render.Notes, asked: int | None, reporter: Reporter) -> None:
+    """``--chapters N`` that could not be met: say how many fit, and why."""
+    n = len(notes.chapters)
+    if asked is None or not notes.chapters or n >= asked:
+        return
+    why = (f" of at least {chapters.MIN_CHAPTER_S:.0f} s" if notes.header.timed else "")
+    reporter.warn(f"--chapters {asked}: only {n} chapter{'' if n == 1 else 's'}{why} "
+                  f"fit{'s' if n == 1 else ''} this {'recording' if notes.header.timed else 'text'}")
 
 
 def _warn_youtube(notes: render.Notes, asked: int | None, reporter: Reporter) -> None:
@@ -399,6 +406,7 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
         opts.llm.cache = source.with_name(strip_transcript_suffix(source.name) + ".llm-cache.json")
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed, detail=opts.detail,
                         length=opts.length, llm_settings=opts.llm)
+    _warn_chapter_count(notes, opts.chapters, reporter)
     if "youtube" in outputs:
         _warn_youtube(notes, opts.chapters, reporter)
     return _write_outputs(outputs, notes, reporter, [])

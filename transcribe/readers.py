@@ -4,7 +4,8 @@ In: a path. Out: :class:`transcribe.asr.Transcript` plus whether it has times,
 for ``transcribe chapters TRANSCRIPT``.
 
 * ``*.json``: the transcript this tool saves (``NAME.transcript.json``).
-* ``*.srt`` / ``*.vtt``: subtitle cues become segments (read with pysubs2).
+* ``*.srt`` / ``*.vtt``: subtitle cues become segments (read with pysubs2), with
+  the same rule as below for a cue that starts before the one before it.
 * anything else: plain text, one sentence or utterance per line, each
   optionally starting with ``[HH:MM:SS]``, ``[MM:SS]`` or ``[H:MM:SS.s]``.
   Lines without a time take the previous line's; a file without any times is
@@ -58,7 +59,7 @@ def load_transcript(path: Path, language: str | None = None,
     if suffix == ".json":
         transcript, timed = Transcript.load(path), True
     elif suffix in (".srt", ".vtt"):
-        transcript, timed = _subtitles(path), True
+        transcript, timed = _subtitles(path, warn), True
     else:
         transcript, timed = _plain_text(path, warn or (lambda message: None))
     if not transcript.segments:
@@ -80,15 +81,31 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def _subtitles(path: Path) -> Transcript:
+def _subtitles(path: Path, warn: Callable[[str], None] | None = None) -> Transcript:
     import pysubs2
 
     try:
         subs = pysubs2.SSAFile.from_string(_read_text(path), format_=path.suffix.lower()[1:])
     except Exception as exc:  # pysubs2 raises several parse error types
         raise TranscribeError(f"{path}: not a readable {path.suffix[1:].upper()} file ({exc})") from exc
-    segments = [Segment(e.start / 1000.0, e.end / 1000.0, " ".join(html.unescape(e.plaintext).split()))
-                for e in subs if e.plaintext.strip()]
+    segments, last, stepped_back = [], 0.0, []
+    for no, e in enumerate(subs, 1):
+        if not e.plaintext.strip():
+            continue
+        start, end = e.start / 1000.0, e.end / 1000.0
+        if start < last - BACKWARD_TOLERANCE_S:
+            raise TranscribeError(f"{path}: cue {no} starts {last - start:.0f} s earlier than the cue before; "
+                                  f"times must not go backwards by more than {BACKWARD_TOLERANCE_S:.0f} s")
+        if start < last:
+            stepped_back.append((no, last - start))
+            start = last
+        last = start
+        segments.append(Segment(start, max(start, end), " ".join(html.unescape(e.plaintext).split())))
+    if stepped_back and warn is not None:
+        no, step = stepped_back[0]
+        more = f" (and {len(stepped_back) - 1} more cue(s))" if len(stepped_back) > 1 else ""
+        warn(f"{path}: cue {no} starts {step:.0f} s earlier than the cue before{more}; "
+             "kept in order at the earlier cue's time")
     duration = max((s.end for s in segments), default=0.0)
     return Transcript(segments, "und", duration, "subtitles", {"file": path.name})
 
@@ -100,6 +117,9 @@ def _plain_text(path: Path, warn: Callable[[str], None]) -> tuple[Transcript, bo
         m = _STAMP.match(line)
         seconds = None
         if m:
+            if (m[1] is not None and int(m[2]) >= 60) or float(m[3]) >= 60:
+                raise TranscribeError(f"{path}: line {no}: {m[0].strip()} is not a time (minutes and seconds "
+                                      "run 00-59)")
             seconds = int(m[1] or 0) * 3600 + int(m[2]) * 60 + float(m[3])
             line = line[m.end():].strip()
         if line:
