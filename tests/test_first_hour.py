@@ -165,3 +165,17 @@ def test_llm_settings_are_checked_and_named_as_given(args, env, message, tmp_pat
                             env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert not (tmp_path / "bush.md").exists()
+
+
+def test_a_chapter_of_short_lines_still_has_a_summary(tmp_path):
+    text = tmp_path / "short.txt"
+    text.write_text("[1:00:00] Hello there.\n[1:00:10] Fine day.\n", encoding="utf-8")
+    result = run_cli("chapters", text, "-f", "json", "-q")
+    assert result.returncode == 0, result.stderr
+    chapters = json.loads((tmp_path / "short.json").read_text(encoding="utf-8"))["chapters"]
+    assert chapters and all(c["summary"].strip() for c in chapters)
+
+
+def test_a_file_url_is_answered_with_its_path(tmp_path):
+    result = run_cli(f"file://{tmp_path}/talk.mp4")
+    assert result.returncode == 2 and f"({tmp_path}/talk.mp4)" in result.stderr

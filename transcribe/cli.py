@@ -178,6 +178,10 @@ def chapters(
 
 def _check_url(source: Path) -> None:
     """A URL is not a file: say so, and how to get one (Path() has turned ``//`` into ``/``)."""
+    if str(source).lower().startswith("file:/") and not source.exists():
+        path = re.sub(r"^file:/+", "/", str(source), flags=re.I)
+        print(f"transcribe: error: {source}: give the file's path ({path}), not a file: URL", file=sys.stderr)
+        raise typer.Exit(2)
     if re.match(r"^[a-z][a-z0-9+.-]*:/", str(source), re.I) and not source.exists():
         url = re.sub(r"^([a-z][a-z0-9+.-]*):/+", r"\1://", str(source), flags=re.I)
         print(f"transcribe: error: {url}: URLs are not supported (this tool works offline); download "

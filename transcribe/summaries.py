@@ -217,6 +217,11 @@ def _select(sents: list[Sentence], centrality: np.ndarray, weight: dict[str, flo
              for i, t in enumerate(cleaned) if t and lo <= cleanup.words(t, language) <= hi
              and not (_POINTS_BACK_ZH if zh else _POINTS_BACK_EN).match(t)]
     whole = [u for u, ok in zip(whole, _finite([u.text for u in whole], nlp)) if ok] or whole
+    if not whole:  # no sentence of a summary's length (a chapter of short lines): its longest line
+        best = max(range(len(cleaned)), key=lambda i: cleanup.words(cleaned[i], language), default=None)
+        if best is not None and cleaned[best]:
+            t = cleaned[best]
+            whole = [_Unit(best, t, cleanup.words(t, language), set(content_words(t, language)), float(prior[best]))]
     covered: set[str] = set()
     summary = _greedy(whole, weight, covered, max(budget / 2.0, 0.0), SUMMARY_SENTENCES, at_least_one=True,
                       length_exp=SUMMARY_LENGTH_EXP, prior_exp=PRIOR_EXP)
