@@ -15,7 +15,8 @@ and whether there is an overview (talks over 5 minutes), and the overview's leng
 Rows for the default length budget (15) and for ``--length 30``; with ``--llm URL``
 (and ``--llm-model``), also for the notes a language model writes.
 
-Run: ``pip install '.[bench]' && python bench/notes.py [--eval ../shared/eval] [--llm URL --llm-model NAME]``.
+Run: ``pip install '.[bench]' && python bench/notes.py [--eval ../shared/eval] [--llm URL --llm-model NAME
+[--llm-only]]`` (``--llm-only`` keeps the extractive rows already in the results file).
 Prints the table and writes ``bench/results/notes.json``.
 """
 
@@ -98,15 +99,23 @@ def main() -> None:
     ap.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     ap.add_argument("--llm", help="base URL of an OpenAI-compatible server: also score its notes")
     ap.add_argument("--llm-model", default=None)
+    ap.add_argument("--llm-only", action="store_true",
+                    help="score only --llm; keep the extractive rows of bench/results/notes.json")
     args = ap.parse_args()
     started = time.perf_counter()
     runs = {}
-    for name, length, llm in [("default (--length 15)", 15.0, None), ("--length 30", 30.0, None)] + (
-            [("--llm " + args.llm, 15.0, LLMSettings(args.llm.rstrip("/"), args.llm_model, timeout=300))]
-            if args.llm else []):
+    plan = [("default (--length 15)", 15.0, None), ("--length 30", 30.0, None)]
+    if args.llm_only and RESULTS.is_file():
+        runs = {k: v for k, v in json.loads(RESULTS.read_text(encoding="utf-8"))["runs"].items()
+                if not k.startswith("--llm")}
+        plan = [p for p in plan if p[0] not in runs]
+    if args.llm:
+        plan.append(("--llm " + args.llm, 15.0, LLMSettings(args.llm.rstrip("/"), args.llm_model, timeout=300)))
+    for name, length, llm in plan:
         print(name, flush=True)
         rows = run(args.eval, length, llm)
         runs[name] = {"talks": rows, "means": summary(rows)}
+        save(runs, started)  # each run as it ends: a long --llm run that is stopped loses only itself
     print(f"\n{'notes':<28}{'coverage':>9}{'en':>6}{'zh':>6}{'words/100':>11}{'fragments':>11}{'overview':>10}"
           f"{'times not from sentences':>26}")
     for name, r in runs.items():
@@ -121,10 +130,13 @@ def main() -> None:
           f"{verdict(m['coverage'] >= 0.55)}; fragments {m['fragments']:.2f} <= 0.05: {verdict(m['fragments'] <= 0.05)}; "
           f"overview on {m['with_overview']}/{m['longer_than_5_min']} talks over 5 minutes: "
           f"{verdict(m['with_overview'] == m['longer_than_5_min'])}")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+def save(runs: dict, started: float) -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"runs": runs, "bench_seconds": time.perf_counter() - started}, indent=1,
                                   ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
