@@ -107,6 +107,12 @@ def strip_transcript_suffix(name: str) -> str:
     return Path(name).stem
 
 
+def llm_cache_path(transcript: Path) -> Path:
+    """Where ``--llm`` answers are kept: beside the transcript they were asked about, whatever
+    the notes are called (``talk.transcript.json`` -> ``talk.llm-cache.json``)."""
+    return transcript.with_name(strip_transcript_suffix(transcript.name) + ".llm-cache.json")
+
+
 def check_distinct(outputs: list[Path], inputs: dict[Path, str]) -> None:
     """Every output its own file, none of them one of ``inputs`` (path -> what to call it).
 

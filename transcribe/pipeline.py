@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transcribe import allocator, asr, chapters, llm, media, render, sentences, summaries
-from transcribe.outputs import (STDOUT, anchor, check_distinct, files, output_paths, strip_transcript_suffix,
-                                transcript_path, write_stdout)
+from transcribe.outputs import (STDOUT, anchor, check_distinct, files, llm_cache_path, output_paths,
+                                strip_transcript_suffix, transcript_path, write_stdout)
 from transcribe.errors import TranscribeError, UsageError
 from transcribe.journal import Journal
 from transcribe.progress import Reporter
@@ -109,14 +109,15 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
     language = _check_options(opts, reporter)
     task = "translate" if opts.translate else "transcribe"
     outputs = output_paths(opts.formats, opts.output, opts.input.with_suffix(""))
-    tpath = transcript_path(anchor(outputs, opts.input.with_suffix("")))
+    notes_file = anchor(outputs, opts.input.with_suffix(""))
+    tpath = transcript_path(notes_file)
     info = media.probe(opts.input)
     if not 0 <= opts.audio_track < len(info.audio):
         raise UsageError(f"--audio-track {opts.audio_track}: {opts.input} has {len(info.audio)} "
                          f"audio track(s), numbered from 0")
     embed = [opts.embed_chapters] if opts.embed_chapters is not None else []
     beside_input = transcript_path(opts.input.with_suffix(".md"))
-    jpath = transcript_path(anchor(outputs, opts.input.with_suffix("")), ".transcript.partial.jsonl")
+    jpath = transcript_path(notes_file, ".transcript.partial.jsonl")
     check_distinct([*outputs.values(), *embed], {opts.input: "the input file", tpath: "the transcript",
                                                   beside_input: "the transcript", jpath: "the resume journal"})
     for path in files(outputs):
@@ -148,12 +149,10 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         audio_tracks=len(info.audio),
         spoken_language=transcript.language if opts.translate and transcript.language != "en" else None)
     if opts.llm is not None:
-        opts.llm.cache = tpath.with_name(strip_transcript_suffix(tpath.name) + ".llm-cache.json")
+        opts.llm.cache = llm_cache_path(tpath)
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, detail=opts.detail,
                         length=opts.length, llm_settings=opts.llm)
-    _warn_chapter_count(notes, opts.chapters, reporter)
-    if "youtube" in outputs:
-        _warn_youtube(notes, opts.chapters, reporter)
+    _warn_unmet(notes, outputs, opts.chapters, reporter)
     written = []
     if opts.embed_chapters is not None:  # first: if the container refuses, no notes are written either
         if notes.chapters:
@@ -251,8 +250,15 @@ def _transcribe(opts: Options, info: media.MediaInfo, source: dict, language: st
     return transcript
 
 
+def _warn_unmet(notes: render.Notes, outputs: dict[str, Path], asked: int | None, reporter: Reporter) -> None:
+    """What the notes could not give: ``--chapters N`` (how many fit, and why), and for a
+    ``youtube`` output what YouTube will make of the chapters."""
+    _warn_chapter_count(notes, asked, reporter)
+    if "youtube" in outputs:
+        _warn_youtube(notes, asked, reporter)
+
+
 def _warn_chapter_count(notes: render.Notes, asked: int | None, reporter: Reporter) -> None:
-    """``--chapters N`` that could not be met: say how many fit, and why."""
     n = len(notes.chapters)
     if asked is None or not notes.chapters or n >= asked:
         return
@@ -402,11 +408,9 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
         source=str(transcript.source.get("file") or source.name), duration=transcript.duration,
         language=transcript.text_language, model=model_label(transcript.model, transcript.engine) if transcript.model
         not in ("text", "subtitles") else f"none ({transcript.model} input)", timed=timed)
-    if opts.llm is not None:  # beside the transcript it was asked about, whatever the notes are called
-        opts.llm.cache = source.with_name(strip_transcript_suffix(source.name) + ".llm-cache.json")
+    if opts.llm is not None:
+        opts.llm.cache = llm_cache_path(source)
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed, detail=opts.detail,
                         length=opts.length, llm_settings=opts.llm)
-    _warn_chapter_count(notes, opts.chapters, reporter)
-    if "youtube" in outputs:
-        _warn_youtube(notes, opts.chapters, reporter)
+    _warn_unmet(notes, outputs, opts.chapters, reporter)
     return _write_outputs(outputs, notes, reporter, [])
