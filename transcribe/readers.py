@@ -88,26 +88,42 @@ def _subtitles(path: Path, warn: Callable[[str], None] | None = None) -> Transcr
         subs = pysubs2.SSAFile.from_string(_read_text(path), format_=path.suffix.lower()[1:])
     except Exception as exc:  # pysubs2 raises several parse error types
         raise TranscribeError(f"{path}: not a readable {path.suffix[1:].upper()} file ({exc})") from exc
-    segments, last, stepped_back = [], 0.0, []
+    segments, order = [], _InOrder(path, "cue")
     for no, e in enumerate(subs, 1):
-        if not e.plaintext.strip():
-            continue
-        start, end = e.start / 1000.0, e.end / 1000.0
-        if start < last - BACKWARD_TOLERANCE_S:
-            raise TranscribeError(f"{path}: cue {no} starts {last - start:.0f} s earlier than the cue before; "
-                                  f"times must not go backwards by more than {BACKWARD_TOLERANCE_S:.0f} s")
-        if start < last:
-            stepped_back.append((no, last - start))
-            start = last
-        last = start
-        segments.append(Segment(start, max(start, end), " ".join(html.unescape(e.plaintext).split())))
-    if stepped_back and warn is not None:
-        no, step = stepped_back[0]
-        more = f" (and {len(stepped_back) - 1} more cue(s))" if len(stepped_back) > 1 else ""
-        warn(f"{path}: cue {no} starts {step:.0f} s earlier than the cue before{more}; "
-             "kept in order at the earlier cue's time")
+        if e.plaintext.strip():
+            start = order.keep(e.start / 1000.0, no, f"cue {no} starts")
+            segments.append(Segment(start, max(start, e.end / 1000.0), " ".join(html.unescape(e.plaintext).split())))
+    order.warn_once(warn, "cue {no} starts")
     duration = max((s.end for s in segments), default=0.0)
     return Transcript(segments, "und", duration, "subtitles", {"file": path.name})
+
+
+class _InOrder:
+    """Times kept in order: one up to :data:`BACKWARD_TOLERANCE_S` earlier than the one
+    before is moved to that time (and remembered for one warning), more is refused."""
+
+    def __init__(self, path: Path, unit: str):
+        self.path, self.unit, self.last, self.stepped = path, unit, 0.0, []
+
+    def keep(self, t: float, no: int, subject: str) -> float:
+        """``t`` (seconds) in order; ``subject`` such as "cue 3 starts" names it in the error."""
+        if t < self.last - BACKWARD_TOLERANCE_S:
+            raise TranscribeError(f"{self.path}: {subject} {self.last - t:.0f} s earlier than the {self.unit} "
+                                  f"before; times must not go backwards by more than {BACKWARD_TOLERANCE_S:.0f} s")
+        if t < self.last:
+            self.stepped.append((no, self.last - t))
+        self.last = max(self.last, t)
+        return self.last
+
+    def warn_once(self, warn: Callable[[str], None] | None, subject: str) -> None:
+        """One line for all the times moved; ``subject`` a template with ``{no}``."""
+        if not self.stepped or warn is None:
+            return
+        no, step = self.stepped[0]
+        n = len(self.stepped) - 1
+        more = f" (and {n} more {self.unit}(s))" if n else ""
+        warn(f"{self.path}: {subject.format(no=no)} {step:.0f} s earlier than the {self.unit} before{more}; "
+             f"kept in order at the earlier {self.unit}'s time")
 
 
 def _plain_text(path: Path, warn: Callable[[str], None]) -> tuple[Transcript, bool]:
@@ -125,17 +141,10 @@ def _plain_text(path: Path, warn: Callable[[str], None]) -> tuple[Transcript, bo
         if line:
             stamped.append((seconds, line, no))
     timed = any(t is not None for t, _, _ in stamped)
-    segments, last, stepped_back = [], 0.0, []
+    segments, order = [], _InOrder(path, "line")
     for i, (t, line, no) in enumerate(stamped):
         if timed:
-            if t is not None and t < last - BACKWARD_TOLERANCE_S:
-                raise TranscribeError(f"{path}: the time of line {no} ({line[:40]}) is {last - t:.0f} s "
-                                      "earlier than the line before; times must not go backwards by more "
-                                      f"than {BACKWARD_TOLERANCE_S:.0f} s")
-            if t is not None and t < last:
-                stepped_back.append((no, last - t))
-            last = max(last, t) if t is not None else last
-            start = last
+            start = order.keep(t, no, f"the time of line {no} ({line[:40]}) is") if t is not None else order.last
         else:
             start = float(i)
         segments.append(Segment(start, start, line))
@@ -143,11 +152,7 @@ def _plain_text(path: Path, warn: Callable[[str], None]) -> tuple[Transcript, bo
         seg.end = max(seg.start, nxt.start)
     if segments:
         segments[-1].end = segments[-1].start + (5.0 if timed else 1.0)
-    if stepped_back:
-        line_no, step = stepped_back[0]
-        more = f" (and {len(stepped_back) - 1} more line(s))" if len(stepped_back) > 1 else ""
-        warn(f"{path}: the time of line {line_no} is {step:.0f} s earlier than the line before{more}; "
-             "kept in order at the earlier line's time")
+    order.warn_once(warn, "the time of line {no} is")
     duration = segments[-1].end if segments else 0.0
     return Transcript(segments, "und", duration, "text", {"file": path.name}), timed
 
