@@ -22,7 +22,7 @@ from transcribe.sentences import Sentence
 from transcribe.summaries import ChapterNotes, KeyPoint, OverviewItem, PartNotes
 
 GOLDEN = Path(__file__).parent / "golden"
-SCHEMA = json.loads((Path(render.__file__).parent / "notes.schema.json").read_text())
+SCHEMA = json.loads(render.SCHEMA_PATH.read_text())
 
 
 def _words(text: str, start: float, step: float = 0.4) -> list[Word]:

@@ -90,6 +90,9 @@ def test_translate_gives_english_notes_with_the_speech_times(tmp_path):
     # English; Whisper base's translation (temperature fallback samples) may keep a stray hanzi
     assert len(re.findall(r"[A-Za-z]+", text)) > 20 and len(_cjk(text)) <= 0.05 * len(latin)
     assert all(0 <= s["start"] <= s["end"] <= data["metadata"]["duration"] + 0.5 for s in data["sentences"])
+    # whole words, not the sub-word tokens Whisper times Mandarin's translation in ("D", "eng")
+    words = [w["text"] for s in data["segments"] for w in s["words"]]
+    assert words and not [w for w in words[1:] if re.match(r"[A-Za-z]", w)]
 
 
 def test_traditional_script_follows_phrases_not_single_characters():

@@ -45,6 +45,8 @@ from typing import Any, Callable, Iterable, Protocol
 
 import numpy as np
 
+from transcribe.asr_checks import (Hints, chunk_prompt, is_echo, join_subwords, joins_subwords,
+                                   language_mismatch)
 from transcribe.errors import TranscribeError, UsageError
 from transcribe import media
 from transcribe.media import Audio
@@ -70,19 +72,23 @@ class Word:
 
 @dataclass
 class Segment:
-    """One Whisper segment (a decoding window's sentence-ish piece), seconds."""
+    """One Whisper segment (a decoding window's sentence-ish piece), or a cue or line of an
+    imported transcript; seconds. ``speaker``: the speaker's label where an imported
+    transcript names one (``Alice: …``), else ``None`` (Whisper does not tell speakers apart)."""
 
     start: float
     end: float
     text: str
     words: list[Word] = field(default_factory=list)
+    speaker: str | None = None
 
     @classmethod
     def from_dict(cls, s: dict[str, Any]) -> "Segment":
         """Inverse of ``dataclasses.asdict``. Raises KeyError/TypeError/ValueError on bad data."""
+        speaker = s.get("speaker")
         return cls(float(s["start"]), float(s["end"]), str(s["text"]),
                    [Word(float(w["start"]), float(w["end"]), str(w["text"]), float(w.get("probability", 1.0)))
-                    for w in s.get("words", [])])
+                    for w in s.get("words", [])], None if speaker is None else str(speaker))
 
 
 @dataclass
@@ -99,6 +105,7 @@ class Transcript:
         task: ``"transcribe"`` (text in the spoken language) or ``"translate"``
             (Whisper's translation into English; times still those of the speech).
         engine: ``"faster-whisper"`` or ``"openai-whisper"``.
+        hints: see below.
     """
 
     segments: list[Segment]
@@ -108,6 +115,8 @@ class Transcript:
     source: dict[str, Any] = field(default_factory=dict)
     task: str = "transcribe"
     engine: str = "faster-whisper"
+    hints: dict[str, str] = field(default_factory=dict)
+    """``--initial-prompt`` / ``--hotwords`` the text was made with (``{}``: none)."""
 
     @property
     def text_language(self) -> str:
@@ -125,8 +134,12 @@ class Transcript:
         return spoken >= MIN_SPEECH_S
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (``version`` key included)."""
-        return {"version": TRANSCRIPT_VERSION, **asdict(self)}
+        """JSON-ready dict (``version`` key included; ``speaker`` only where a segment has one)."""
+        data = {"version": TRANSCRIPT_VERSION, **asdict(self)}
+        for seg in data["segments"]:
+            if seg["speaker"] is None:
+                del seg["speaker"]
+        return data
 
     def to_json(self) -> str:
         """The transcript as indented UTF-8 JSON text."""
@@ -144,7 +157,7 @@ class Transcript:
         segments = [Segment.from_dict(s) for s in data["segments"]]
         return cls(segments, str(data["language"]), float(data["duration"]), str(data["model"]),
                    dict(data.get("source", {})), str(data.get("task", "transcribe")),
-                   str(data.get("engine", "faster-whisper")))
+                   str(data.get("engine", "faster-whisper")), dict(data.get("hints", {})))
 
     @classmethod
     def load(cls, path: Path) -> "Transcript":
@@ -352,6 +365,8 @@ class Engine(Protocol):
 
     def detect_language(self, speech: np.ndarray) -> str: ...
 
+    def detect_language_probability(self, speech: np.ndarray) -> tuple[str, float]: ...
+
     def transcribe_chunks(self, samples: np.ndarray, chunks: list[tuple[float, float]], *, language: str,
                           task: str, prompt: str | None) -> list[list[Segment]]: ...
 
@@ -377,8 +392,12 @@ class FasterWhisperEngine:
 
     def detect_language(self, speech: np.ndarray) -> str:
         """ISO 639-1 code from Whisper's language-ID head on the first 30 s of ``speech``."""
-        language, _prob, _all = self.model.detect_language(speech)
-        return language
+        return self.detect_language_probability(speech)[0]
+
+    def detect_language_probability(self, speech: np.ndarray) -> tuple[str, float]:
+        """``(code, probability)`` of the most likely language of the first 30 s of ``speech``."""
+        language, prob, _all = self.model.detect_language(speech)
+        return language, float(prob)
 
     def transcribe_chunks(self, samples, chunks, *, language, task, prompt):
         from faster_whisper import BatchedInferencePipeline
@@ -623,24 +642,28 @@ def pack_chunks(pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def decode_window(samples: np.ndarray, chunks: list[tuple[int, int]], engine: Engine, *, language: str,
-                  task: str, before: list[Word] | None = None) -> list[Segment]:
+                  task: str, before: list[Word] | None = None, hints: Hints | None = None) -> list[Segment]:
     """Transcribe one window: the engine on its ``chunks`` (samples, :func:`pack_chunks`),
     then the loop checks. Times: seconds from ``samples[0]``.
 
     ``before``: the previous window's last words, for loops that cross the cut.
+    ``hints``: the user's ``--initial-prompt`` / ``--hotwords``, given with
+    :data:`PROMPTS` to every chunk (:func:`transcribe.asr_checks.chunk_prompt`).
     """
-    prompt = PROMPTS.get(language) if task == "transcribe" else None
+    default = PROMPTS.get(language) if task == "transcribe" else None
+    prompt = chunk_prompt(default, hints)
     chunks_s = [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in chunks]
     results = engine.transcribe_chunks(samples, chunks_s, language=language, task=task, prompt=prompt)
     out: list[Segment] = []
     tail = list(before or [])[-20:]
     for chunk, segments in zip(chunks_s, results):
-        if prompt:  # Whisper echoing its own prompt is not speech
-            segments = [s for s in segments if prompt.strip("。") not in s.text]
+        segments = [s for s in segments if not is_echo(s.text, default, hints)]  # not speech
         if is_looping(segments, tail):
             segments = engine.redecode(samples, chunk, language=language, task=task, prompt=prompt)
             segments = cut_loops(segments, tail)
         segments = [s for s in segments if s.text.strip()]
+        if joins_subwords(language, task):  # "D" + "eng" -> "Deng"
+            segments = [join_subwords(s) for s in segments]
         out.extend(segments)
         tail = (tail + [w for s in segments for w in s.words])[-20:]
     return out
@@ -658,6 +681,8 @@ def transcribe_stream(
     done: list[Window] | None = None,
     on_window: Callable[[Window], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
+    hints: Hints | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Transcript:
     """Transcribe a stream of PCM blocks window by window (see the module docstring).
 
@@ -674,11 +699,15 @@ def transcribe_stream(
             cut exactly as an uninterrupted run would cut them.
         on_window: called with each newly finished :class:`Window`.
         on_progress: called with the seconds of the stream done.
+        hints: ``--initial-prompt`` / ``--hotwords`` for every chunk; recorded in the transcript.
+        on_warning: called with one line when a forced ``language`` is not what the
+            language-ID head hears (:func:`transcribe.asr_checks.language_mismatch`).
 
     Returns:
         Transcript with times in seconds on the player's clock.
     """
     windows = list(done or [])
+    check_forced = language is not None and not windows
     skip = windows[-1].end_sample if windows else 0
     pos = skip  # stream sample index of buffer[0]
     if language is None:
@@ -693,16 +722,21 @@ def transcribe_stream(
 
     def finish_window(buffer: np.ndarray, pieces: list[tuple[int, int]], final: bool) -> np.ndarray:
         """Decode the window at the start of ``buffer`` (VAD ``pieces`` of all of it); the rest."""
-        nonlocal pos, language, before
+        nonlocal pos, language, before, check_forced
         if language is None and pieces:
             language = engine.detect_language(np.concatenate([buffer[a:b] for a, b in pieces]))
+        elif check_forced and pieces:
+            check_forced = False
+            warning = language_mismatch(engine, np.concatenate([buffer[a:b] for a, b in pieces]), language)
+            if warning and on_warning:
+                on_warning(warning)
         chunks = pack_chunks(pieces)
         cut = len(buffer) if final else choose_cut(chunks, window, len(buffer))
         chunks = [(a, min(b, cut)) for a, b in chunks if a < cut]
         segments = []
         if chunks:
             segments = decode_window(buffer[:cut], chunks, engine, language=language or "en", task=task,
-                                     before=before)
+                                     before=before, hints=hints)
         shift = offset + pos / SAMPLE_RATE
         segments = [_shifted(s, shift) for s in segments]
         done_window = Window(pos, pos + cut, language or "und", segments)
@@ -756,7 +790,8 @@ def transcribe_stream(
     duration = round(offset + max(pos, read) / SAMPLE_RATE, 3)
     # Without speech the detected language means nothing: record "und" (ISO 639-2 undetermined).
     spoken = given or (language if segments and language else "und")
-    return Transcript(segments, spoken, duration, model_name, source or {}, task, engine.name)
+    return Transcript(segments, spoken, duration, model_name, source or {}, task, engine.name,
+                      hints.to_dict() if hints else {})
 
 
 def _shifted(seg: Segment, shift: float) -> Segment:

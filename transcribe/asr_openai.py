@@ -404,6 +404,10 @@ class OpenAIWhisperEngine:
             speech: ``(n,)`` float32 samples at 16 kHz, speech only (VAD applied
                 by the caller); the first 30 s are used, shorter input is padded.
         """
+        return self.detect_language_probability(speech)[0]
+
+    def detect_language_probability(self, speech: np.ndarray) -> tuple[str, float]:
+        """``(code, probability)`` of the most likely language (as :meth:`detect_language`)."""
         import torch
         import whisper
 
@@ -411,7 +415,8 @@ class OpenAIWhisperEngine:
         mel = whisper.log_mel_spectrogram(audio, n_mels=self.model.dims.n_mels)
         with torch.inference_mode():
             _tokens, probs = whisper.detect_language(self.model, mel)
-        return max(probs, key=probs.get)
+        best = max(probs, key=probs.get)
+        return best, float(probs[best])
 
     def transcribe_chunks(self, samples: np.ndarray, chunks: list[tuple[float, float]], *,
                           language: str, task: str, prompt: str | None) -> list[list[Segment]]:

@@ -22,6 +22,7 @@ from transcribe.errors import EXIT_INPUT, TranscribeError
 from transcribe.llm import LLMSettings
 from transcribe.pipeline import ChaptersOptions, Interrupted, Options, run, run_chapters
 from transcribe.progress import Reporter
+from transcribe.writing import FULL, REFUSED, cannot_write
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,6 +39,19 @@ LLM_MODEL = typer.Option(None, "--llm-model", metavar="NAME", show_default=False
 LLM_TIMEOUT = typer.Option(None, "--llm-timeout", metavar="SECONDS", show_default=False,
                            help="Longest wait for one answer of --llm (default 120, or TRANSCRIBE_LLM_TIMEOUT).")
 """The --llm options, shared by both commands."""
+SCRIPT = typer.Option(
+    "simplified", "--script",
+    help="Script of Chinese text (OpenCC): simplified, traditional (OpenCC's standard traditional), "
+         "tw (Taiwan characters), tw-phrases (Taiwan characters and phrases), hk (Hong Kong characters). "
+         "The labels of the notes follow it; the chapters and titles are the same in every script.")
+NO_TRANSCRIPT = typer.Option(False, "--no-transcript",
+                             help="md: leave out each chapter's transcript (time-stamped paragraphs "
+                                  "under its summary and key points).")
+MAX_LINE_WIDTH = typer.Option(None, "--max-line-width", metavar="N", show_default=False,
+                              help="Subtitles (srt, vtt): at most N characters a line (default 42).")
+MAX_LINE_COUNT = typer.Option(None, "--max-line-count", metavar="N", show_default=False,
+                              help="Subtitles (srt, vtt): at most N lines a cue (default 2).")
+"""Options of the notes' text, shared by both commands."""
 
 
 def _version(value: bool) -> None:
@@ -89,16 +103,25 @@ def transcribe(
     formats: List[str] = typer.Option(
         [], "-f", "--format", show_default=False,
         help="Output format, repeatable: md (notes), json (everything, see transcribe/notes.schema.json), "
-             "srt, vtt (subtitles), youtube (chapter list for a video description), ffmetadata "
-             "(ffmpeg chapter file). The first goes to -o, the others beside it. Default: the one "
-             "-o's suffix names, else md."),
+             "srt, vtt (subtitles), txt (the transcript, a sentence a line), youtube (chapter list for a "
+             "video description), ffmetadata (ffmpeg chapter file). The first goes to -o, the others "
+             "beside it. Default: the one -o's suffix names, else md."),
     embed_chapters: Optional[Path] = typer.Option(
         None, "--embed-chapters", metavar="OUT",
         help="Also write a copy of INPUT with the chapters in the file itself "
              "(.mp4 .m4v .m4a .mov .mkv .mka .webm; streams copied, not re-encoded). "
              "INPUT is never modified.", show_default=False),
-    script: str = typer.Option("simplified", "--script",
-                               help="Chinese output script: simplified or traditional."),
+    script: str = SCRIPT,
+    no_transcript: bool = NO_TRANSCRIPT,
+    max_line_width: Optional[int] = MAX_LINE_WIDTH,
+    max_line_count: Optional[int] = MAX_LINE_COUNT,
+    initial_prompt: str = typer.Option(
+        "", "--initial-prompt", metavar="TEXT", show_default=False,
+        help="Text for Whisper before every chunk, as in the whisper CLI: names and their spelling, "
+             "jargon, the style of the text (e.g. 'Kubernetes, Zhang Wei, Q3 OKRs.')."),
+    hotwords: str = typer.Option(
+        "", "--hotwords", metavar="TEXT", show_default=False,
+        help="Words or phrases for Whisper to favour (faster-whisper's hotwords), also before every chunk."),
     translate: bool = typer.Option(False, "--translate",
                                    help="English notes from non-English speech (Whisper's translate "
                                         "task); times stay those of the speech."),
@@ -118,7 +141,8 @@ def transcribe(
                    language=None if language == "auto" else language, chapters=chapters, detail=detail,
                    length=length, audio_track=audio_track, device=device, threads=threads, formats=formats,
                    embed_chapters=embed_chapters, script=script, translate=translate, engine=engine,
-                   beam_size=beam_size)
+                   beam_size=beam_size, md_transcript=not no_transcript, max_line_width=max_line_width,
+                   max_line_count=max_line_count, initial_prompt=initial_prompt, hotwords=hotwords)
     if engine == "faster-whisper":  # not for PyTorch: there it costs time and 700 MB (bench/speed.py)
         allocator.keep_freed_memory()
 
@@ -144,7 +168,7 @@ def chapters(
         help="File for the first --format ('-' for standard output). Default: the transcript's name with "
              "the format's suffix."),
     formats: List[str] = typer.Option([], "-f", "--format", show_default=False,
-                                      help="md, json, srt, vtt, youtube or ffmetadata; repeatable. "
+                                      help="md, json, srt, vtt, txt, youtube or ffmetadata; repeatable. "
                                            "Default: the one -o's suffix names, else md."),
     n_chapters: Optional[int] = typer.Option(None, "--chapters", show_default=False,
                                              help="Force this many chapters."),
@@ -158,7 +182,10 @@ def chapters(
     language: str = typer.Option("auto", "--language",
                                  help="Language of the text (ISO 639-1); auto: the JSON's, else zh or en "
                                       "by the characters used."),
-    script: str = typer.Option("simplified", "--script", help="Chinese output script: simplified or traditional."),
+    script: str = SCRIPT,
+    no_transcript: bool = NO_TRANSCRIPT,
+    max_line_width: Optional[int] = MAX_LINE_WIDTH,
+    max_line_count: Optional[int] = MAX_LINE_COUNT,
     force: bool = typer.Option(False, "--force", help="Replace existing output files."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress output."),
     debug: bool = typer.Option(False, "--debug", help="Show a full traceback on errors."),
@@ -168,7 +195,8 @@ def chapters(
     opts = ChaptersOptions(transcript=transcript, output=Path(output) if output is not None else None,
                            force=force, language=None if language == "auto" else language,
                            chapters=n_chapters, formats=formats, script=script, detail=detail,
-                           length=length)
+                           length=length, md_transcript=not no_transcript, max_line_width=max_line_width,
+                           max_line_count=max_line_count)
 
     def job() -> None:
         opts.llm = LLMSettings.from_options(llm_url, llm_model, llm_timeout)
@@ -215,6 +243,11 @@ def _guarded(job, source: Path, debug: bool) -> None:
     except Exception as exc:  # a bug: still one line unless --debug
         if debug:
             traceback.print_exc()
+        if isinstance(exc, OSError) and exc.errno in (*FULL, *REFUSED):  # a write no check caught
+            why = FULL.get(exc.errno) or REFUSED[exc.errno]
+            print("transcribe: error: " + (cannot_write(Path(exc.filename), exc).message if exc.filename else
+                                           f"a file for {source} could not be written: {why}"), file=sys.stderr)
+            raise typer.Exit(EXIT_INPUT)
         detail = " ".join(str(exc).split())[:200]
         print(f"transcribe: error: {source}: {type(exc).__name__}: {detail} "
               "(run with --debug for details)", file=sys.stderr)

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from transcribe.asr import Window
-from transcribe.errors import TranscribeError
-from transcribe.writing import write_atomic
+from transcribe.writing import cannot_write, write_atomic
 
 JOURNAL_VERSION = 1
 WORDS = {"mtime_ns": "modification time", "head_sha256": "content", "file": "name",
@@ -91,15 +90,15 @@ class Journal:
         """(Re)write the journal as the header plus ``windows``, atomically, and open it for appending.
 
         Raises:
-            TranscribeError: the journal cannot be written.
+            WriteError: the journal cannot be written (e.g. the disk is full).
         """
         lines = [json.dumps(self.header, ensure_ascii=False)]
         lines += [json.dumps(window.to_dict(), ensure_ascii=False) for window in windows]
-        write_atomic(self.path, "\n".join(lines) + "\n")
         try:
+            write_atomic(self.path, "\n".join(lines) + "\n")
             self._fh = open(self.path, "a", encoding="utf-8")
         except OSError as exc:
-            raise TranscribeError(f"{self.path}: cannot write the resume journal ({exc.strerror or exc})") from exc
+            raise cannot_write(self.path, exc, "the resume journal") from exc
 
     def append(self, window: Window) -> None:
         """Add one finished window: written, flushed and fsynced before returning. Without
@@ -107,7 +106,7 @@ class Journal:
         replaced once there is something new to keep).
 
         Raises:
-            TranscribeError: the write fails (e.g. the disk is full).
+            WriteError: the write fails (e.g. the disk is full); the windows before it stay.
         """
         if self._fh is None:  # the first window of a fresh start replaces any old journal only now
             self.start([])
@@ -116,12 +115,18 @@ class Journal:
             self._fh.flush()
             os.fsync(self._fh.fileno())
         except OSError as exc:
-            raise TranscribeError(f"{self.path}: cannot write the resume journal ({exc.strerror or exc})") from exc
+            self.close()
+            raise cannot_write(self.path, exc, "the resume journal") from exc
 
     def close(self) -> None:
+        """Close the journal. What a failed write left in the buffer is dropped (the line is
+        cut short on disk, and :meth:`load` ignores such a line)."""
         if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+            fh, self._fh = self._fh, None
+            try:
+                fh.close()
+            except OSError:  # the flush of a line the disk had no room for
+                pass
 
     def remove(self) -> None:
         """Close and delete the journal (the transcript it led to has been written)."""

@@ -40,7 +40,7 @@ from transcribe.errors import UsageError
 from transcribe.sentences import Sentence
 from transcribe.summaries import ChapterNotes, KeyPoint, OverviewItem
 from transcribe.titles import MAX_TITLE_CHARS
-from transcribe.writing import write_atomic
+from transcribe.writing import WriteError, write_atomic
 
 DEFAULT_TIMEOUT_S = 120.0
 MAX_PROMPT_CHARS = 6000
@@ -210,8 +210,8 @@ class _Client:
         if self.settings.cache is not None:
             try:
                 write_atomic(self.settings.cache, json.dumps(self.cache, ensure_ascii=False, indent=0) + "\n")
-            except OSError:
-                pass  # a cache that cannot be written only costs a re-run its answers
+            except (OSError, WriteError):
+                pass  # a cache that cannot be written (a full disk) only costs a re-run its answers
 
 
 def _without_limits(schema):

@@ -306,6 +306,9 @@ def _short(exc: BaseException) -> str:
 
 EMBED_SUFFIXES = (".mp4", ".m4v", ".m4a", ".mov", ".mkv", ".mka", ".webm")
 """Containers that hold chapters and into which :func:`embed_chapters` can copy streams."""
+WEBM_CODECS = {"video": ("vp8", "vp9", "av1", "dav1d", "aom"), "audio": ("opus", "vorbis")}
+"""What a ``.webm`` file takes (parts of codec or decoder names: PyAV may name the decoder,
+``libdav1d`` for AV1, ``libopus`` for Opus)."""
 
 
 def check_embed_target(out: Path) -> None:
@@ -323,6 +326,42 @@ def check_embed_target(out: Path) -> None:
                          f"{', '.join(EMBED_SUFFIXES)} files")
 
 
+def check_embed_streams(info: MediaInfo, out: Path) -> None:
+    """Fail before any work when ``out`` is a ``.webm`` file and the input has streams WebM
+    cannot hold (H.264 or AAC, say): streams are copied, not re-encoded.
+
+    Raises:
+        UsageError: a stream WebM does not take.
+    """
+    from transcribe.errors import UsageError
+
+    if out.suffix.lower() != ".webm":
+        return
+    kinds = [(s.split()[0], s.split()[-1]) for s in info.streams]
+    wrong = [f"{codec} {kind}" for kind, codec in kinds
+             if kind in WEBM_CODECS and not any(c in codec for c in WEBM_CODECS[kind])]
+    if wrong:
+        raise UsageError(f"--embed-chapters {out}: a .webm file takes only VP8, VP9 or AV1 video and Opus "
+                         f"or Vorbis audio, and {info.path.name} has {', '.join(wrong)} (streams are "
+                         "copied, not re-encoded); use a .mkv or .mp4 file")
+
+
+def _write_errno(stderr: str, folder: Path) -> int | None:
+    """The errno of a write that failed in a child process (ffmpeg prints its strerror), or
+    ENOSPC when the folder has no free space left; None when nothing says the write failed."""
+    import errno
+
+    for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EROFS, errno.EACCES):
+        if code is not None and os.strerror(code).lower() in stderr.lower():
+            return code
+    try:
+        if os.statvfs(folder).f_bavail == 0:
+            return errno.ENOSPC
+    except (OSError, AttributeError):  # no statvfs on Windows
+        pass
+    return None
+
+
 def embed_chapters(source: Path, ffmetadata: str, out: Path) -> None:
     """Write a copy of ``source`` to ``out`` with the chapters of ``ffmetadata`` (ffmpeg's
     ``;FFMETADATA1`` text). Video and audio streams (and subtitles, for Matroska) are copied,
@@ -333,12 +372,16 @@ def embed_chapters(source: Path, ffmetadata: str, out: Path) -> None:
 
     Raises:
         TranscribeError: ffmpeg cannot put these streams in that container.
+        WriteError: ``out`` cannot be written (the disk is full, say); nothing is left behind.
     """
     import tempfile
 
-    fd, meta = tempfile.mkstemp(prefix=".transcribe-", suffix=".ffmeta", dir=out.parent)
+    from transcribe.writing import cannot_write
+
+    meta = ""
     tmp = out.parent / f".transcribe-{os.getpid()}{out.suffix}"
     try:
+        fd, meta = tempfile.mkstemp(prefix=".transcribe-", suffix=".ffmeta", dir=out.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(ffmetadata)
         suffix = out.suffix.lower()
@@ -350,7 +393,11 @@ def embed_chapters(source: Path, ffmetadata: str, out: Path) -> None:
         args += ["-map_metadata", "0", "-map_chapters", "1", "-c", "copy", str(tmp)]
         proc = subprocess.run([ffmpeg_executable(), *args], capture_output=True, timeout=DECODE_TIMEOUT_S * 10)
         if proc.returncode != 0:
-            detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            stderr = proc.stderr.decode("utf-8", "replace")
+            code = _write_errno(stderr, out.parent)
+            if code is not None:
+                raise cannot_write(out, code, elsewhere="--embed-chapters")
+            detail = stderr.strip().splitlines()
             hint = "" if suffix in (".mkv", ".mka") else (
                 "; try a .mka file" if suffix in (".m4a",) else "; try a .mkv file")
             raise TranscribeError(f"{out}: ffmpeg could not put this input's streams in a {suffix} file"
@@ -361,8 +408,8 @@ def embed_chapters(source: Path, ffmetadata: str, out: Path) -> None:
     except subprocess.TimeoutExpired as exc:
         raise TranscribeError(f"{out}: ffmpeg took too long to copy {source}") from exc
     except OSError as exc:
-        raise TranscribeError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+        raise cannot_write(out, exc, elsewhere="--embed-chapters") from exc
     finally:
         for leftover in (meta, tmp):
-            if os.path.exists(leftover):
+            if leftover and os.path.exists(leftover):
                 os.unlink(leftover)

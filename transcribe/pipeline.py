@@ -8,21 +8,24 @@ matches the input and model, and writes the notes and the transcript atomically.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transcribe import allocator, asr, chapters, llm, media, render, sentences, summaries
+from transcribe import allocator, asr, asr_checks, chapters, llm, media, render, scripts, sentences, summaries
 from transcribe.outputs import (STDOUT, anchor, check_distinct, files, llm_cache_path, output_paths,
                                 strip_transcript_suffix, transcript_path, write_stdout)
 from transcribe.errors import TranscribeError, UsageError
 from transcribe.journal import Journal
+from transcribe.locks import OutputLock
 from transcribe.progress import Reporter
-from transcribe.writing import check_output, write_atomic
+from transcribe.writing import check_outputs, write_atomic
 
 
 
-SCRIPTS = ("simplified", "traditional")
+SCRIPTS = tuple(scripts.SCRIPTS)
+"""``--script`` values (:data:`transcribe.scripts.SCRIPTS`)."""
 TRANSLATE_BEAM_SIZE = 5
 """Default beam width for ``--translate``: greedy decoding left whole sentences of the
 THCHS-30 clips untranslated (in hanzi); beam 5 translated them."""
@@ -59,10 +62,20 @@ class Options:
     """--format names; empty: the one ``output``'s suffix names, else md."""
     embed_chapters: Path | None = None
     script: str = "simplified"
+    md_transcript: bool = True
+    """md: each chapter's transcript as paragraphs (``--no-transcript``: False)."""
+    max_line_width: int | None = None
+    """Subtitles: characters per line (``None``: :data:`transcribe.render.CUE_LINE_CHARS`)."""
+    max_line_count: int | None = None
+    """Subtitles: lines per cue (``None``: :data:`transcribe.render.CUE_LINES`)."""
     translate: bool = False
     engine: str = "faster-whisper"
     beam_size: int | None = None
     """``None``: :data:`transcribe.asr.BEAM_SIZE` (greedy), 5 with ``translate``."""
+    initial_prompt: str = ""
+    """``--initial-prompt``: text for Whisper before every chunk (names, spelling)."""
+    hotwords: str = ""
+    """``--hotwords``: terms for Whisper to favour, also before every chunk (faster-whisper only)."""
 
     @property
     def beam(self) -> int:
@@ -104,7 +117,13 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         TranscribeError: any problem with the input, model or output (one-line message).
         UsageError: a bad option value.
         Interrupted: Ctrl-C while transcribing (the finished part is kept for a re-run).
+        Busy: another run is writing the same files (:mod:`transcribe.locks`).
     """
+    with OutputLock("transcribing", opts.input) as lock:
+        return _run(opts, reporter, lock)
+
+
+def _run(opts: Options, reporter: Reporter | None, lock: OutputLock) -> list[Path]:
     reporter = reporter or Reporter(quiet=True)
     language = _check_options(opts, reporter)
     task = "translate" if opts.translate else "transcribe"
@@ -116,29 +135,34 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         raise UsageError(f"--audio-track {opts.audio_track}: {opts.input} has {len(info.audio)} "
                          f"audio track(s), numbered from 0")
     embed = [opts.embed_chapters] if opts.embed_chapters is not None else []
+    if opts.embed_chapters is not None:
+        media.check_embed_streams(info, opts.embed_chapters)
     beside_input = transcript_path(opts.input.with_suffix(".md"))
     jpath = transcript_path(notes_file, ".transcript.partial.jsonl")
     check_distinct([*outputs.values(), *embed], {opts.input: "the input file", tpath: "the transcript",
                                                   beside_input: "the transcript", jpath: "the resume journal"})
-    for path in files(outputs):
-        check_output(path, opts.force)
-    if opts.embed_chapters is not None:
-        media.check_embed_target(opts.embed_chapters)
-        check_output(opts.embed_chapters, opts.force)
+    lock.acquire([*files(outputs), tpath, *embed])
     source = source_fingerprint(info, opts.audio_track)
 
     transcript, found_at = None, None
     for candidate in dict.fromkeys([tpath, beside_input]):
         transcript = _saved_transcript(candidate, source, opts.model, language, task, opts.engine)
+        if transcript is not None and transcript.hints != _hints(opts).to_dict():
+            transcript = None  # made with another --initial-prompt / --hotwords
         if transcript is not None:
             found_at = candidate
             break
+    if transcript is None:
+        _check_not_anothers(tpath, jpath, source, opts.input, notes_file)
+    check_outputs([*files(outputs), *([tpath] if transcript is None else []), *embed], opts.force)
     if transcript is not None:
         reporter.step(f"Reusing the transcript in {found_at}")
     else:
-        check_output(tpath, opts.force)
         transcript = _transcribe(opts, info, source, language, task, jpath, reporter)
         allocator.release_freed_memory()  # the ASR model and activations are gone
+        unsure = asr_checks.low_confidence(transcript.segments)
+        if unsure:
+            reporter.warn(f"{opts.input}: {unsure}")
         write_atomic(tpath, transcript.to_json())
         Journal(jpath, {}).remove()
 
@@ -152,6 +176,7 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
         opts.llm.cache = llm_cache_path(tpath)
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, detail=opts.detail,
                         length=opts.length, llm_settings=opts.llm)
+    notes.options = render_options(opts)
     _warn_unmet(notes, outputs, opts.chapters, reporter)
     written = []
     if opts.embed_chapters is not None:  # first: if the container refuses, no notes are written either
@@ -166,6 +191,8 @@ def run(opts: Options, reporter: Reporter | None = None) -> list[Path]:
 
 def _check_options(opts: Options, reporter: Reporter) -> str | None:
     """Fail fast on bad option values; returns the ``--language`` code (``None``: detect)."""
+    if opts.embed_chapters is not None:  # before anything else: a container that cannot work is the first thing to say
+        media.check_embed_target(opts.embed_chapters)
     _check_chapter_options(opts.chapters, opts.detail, opts.length)
     if opts.audio_track < 0:
         raise UsageError(f"--audio-track {opts.audio_track}: must be 0 or more")
@@ -175,14 +202,19 @@ def _check_options(opts: Options, reporter: Reporter) -> str | None:
     if opts.threads > cores:
         reporter.warn(f"--threads {opts.threads} is more than this machine's {cores} cores; "
                       "that makes transcription slower, not faster")
-    if opts.script not in SCRIPTS:
-        raise UsageError(f"--script {opts.script}: use simplified or traditional")
+    scripts.check_script(opts.script)
+    render_options(opts)
     if not 1 <= opts.beam <= 16:
         raise UsageError(f"--beam-size {opts.beam_size}: use 1 (greedy) to 16")
     language = asr.check_language(opts.language)
     asr.model_directory(opts.model)  # a bad --model DIR fails now, not after decoding
     asr.check_engine(opts.engine, opts.model, opts.device)
+    asr_checks.check_hints(_hints(opts), opts.engine)
     return language
+
+
+def _hints(opts: Options) -> asr_checks.Hints:
+    return asr_checks.Hints(opts.initial_prompt.strip(), opts.hotwords.strip())
 
 
 def journal_header(info: media.MediaInfo, source: dict, opts: Options, language: str | None,
@@ -193,7 +225,7 @@ def journal_header(info: media.MediaInfo, source: dict, opts: Options, language:
     return {"source": {**source, "mtime_ns": st.st_mtime_ns}, "engine": opts.engine,
             "model": opts.model, "weights": asr.model_identity(opts.model), "task": task,
             "language": language,
-            "beam_size": opts.beam,
+            "beam_size": opts.beam, **({"hints": _hints(opts).to_dict()} if _hints(opts) else {}),
             "windowing": [asr.WINDOW_S, asr.LOOKAHEAD_S, asr.MAX_CHUNK_S, asr.MAX_GAP_S, asr.BATCH_SIZE,
                           asr.CUT_RULE]}
 
@@ -234,7 +266,8 @@ def _transcribe(opts: Options, info: media.MediaInfo, source: dict, language: st
             transcript = asr.transcribe_stream(
                 media.stream(info, opts.audio_track), engine, offset=stream_info.start, model_name=opts.model,
                 language=language, task=task, source=source, done=done, on_window=finished,
-                on_progress=progress)
+                on_progress=progress, hints=_hints(opts) or None,
+                on_warning=lambda line: reporter.warn(f"{opts.input}: {line}"))
     except KeyboardInterrupt:
         journal.close()
         kept = position[0]
@@ -303,18 +336,19 @@ def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapte
                 llm_settings: llm.LLMSettings | None = None) -> render.Notes:
     """Sentences, chapters (and parts) and summaries for a transcript.
 
-    Chinese text is first converted to ``script``. No speech gives notes without
-    chapters. ``timed=False`` (text without times) places chapters by sentence.
+    Chinese notes are computed on simplified text, and the finished notes then converted to
+    ``script`` (:func:`transcribe.scripts.convert_notes`), so that a transcript gets the same
+    chapters and titles in every script. No speech gives notes without chapters. ``timed=False`` (text without times) places chapters by sentence.
     ``detail`` is ``coarse``, ``normal`` or ``fine`` (see :func:`transcribe.chapters.outline`);
     ``length`` is the notes' budget in words per 100 transcript words. With ``llm_settings``
     the chapters' notes and the overview are asked of that server (:mod:`transcribe.llm`);
     whatever it fails on keeps the extractive notes, with one warning.
     """
     reporter = reporter or Reporter(quiet=True)
-    transcript = sentences.convert_script(transcript, script)
+    transcript = sentences.convert_script(transcript, "simplified")
     if not transcript.has_speech:
         reporter.step("No speech found")
-        return render.Notes(header, [], [], transcript.segments)
+        return scripts.convert_notes(render.Notes(header, [], [], transcript.segments), script)
     reporter.step("Splitting sentences and chapters")
     language = transcript.text_language
     nlp = sentences.load_nlp(language)
@@ -330,7 +364,8 @@ def build_notes(transcript: asr.Transcript, header: render.NotesHeader, n_chapte
                                                            reporter.step)
         if warning:
             reporter.warn(warning)
-    return render.Notes(header, chapter_notes, sents, transcript.segments, part_notes, overview)
+    return scripts.convert_notes(render.Notes(header, chapter_notes, sents, transcript.segments, part_notes,
+                                              overview), script)
 
 
 def _saved_transcript(path: Path, source: dict, model: str, language: str | None,
@@ -350,6 +385,40 @@ def _saved_transcript(path: Path, source: dict, model: str, language: str | None
     return saved
 
 
+def _made_from(path: Path) -> dict | None:
+    """The ``source`` recorded in the transcript (or resume journal) at ``path``; None when
+    there is none, or the file is not one of this tool's."""
+    try:
+        if path.name.endswith(".jsonl"):
+            with open(path, "rb") as fh:
+                source = json.loads(fh.readline()).get("source")
+        else:
+            source = asr.Transcript.load(path).source
+    except (OSError, ValueError, UnicodeDecodeError, AttributeError, TranscribeError):
+        return None
+    return source if isinstance(source, dict) and source.get("file") else None
+
+
+def _check_not_anothers(tpath: Path, jpath: Path, source: dict, input: Path, notes: Path) -> None:
+    """Refuse, even with ``--force``, to replace a transcript (or resume journal) made from
+    another input: ``bush.mp3`` beside ``bush.ogg`` would otherwise replace ``bush.transcript.json``.
+    The same recording under another name (same size and first MiB) is not another input.
+
+    Raises:
+        TranscribeError: the message names the file, whose it is, and an ``-o`` that avoids it.
+    """
+    for path, what in ((tpath, "the transcript"), (jpath, "the unfinished transcription")):
+        theirs = _made_from(path) if path.is_file() else None
+        if theirs is None or theirs.get("file") == source["file"] or (
+                theirs.get("size") == source["size"] and theirs.get("head_sha256") == source["head_sha256"]):
+            continue
+        tag = input.suffix.lstrip(".") or "2"
+        suffix = next((s for s, _ in render.FORMATS.values() if notes.name.endswith(s)), notes.suffix)
+        own = notes.with_name(f"{transcript_path(notes, '').name}-{tag}{suffix}")
+        raise TranscribeError(f"{path}: is {what} of {theirs['file']}, not of {input.name}; it is not "
+                              f"replaced, even with --force: give this run its own name, e.g. -o {own}")
+
+
 @dataclass
 class ChaptersOptions:
     """What ``transcribe chapters TRANSCRIPT`` was asked for."""
@@ -365,6 +434,9 @@ class ChaptersOptions:
     detail: str = "normal"
     length: float = summaries.WORDS_PER_100
     llm: llm.LLMSettings | None = None
+    md_transcript: bool = True
+    max_line_width: int | None = None
+    max_line_count: int | None = None
 
 
 def _check_chapter_options(n_chapters: int | None, detail: str, length: float) -> None:
@@ -378,25 +450,49 @@ def _check_chapter_options(n_chapters: int | None, detail: str, length: float) -
         raise UsageError(f"--length {length:g}: notes words per 100 transcript words, from 1 to 100")
 
 
+def render_options(opts: Options | ChaptersOptions) -> render.RenderOptions:
+    """How to show the notes, from ``--no-transcript``, ``--max-line-width`` and ``--max-line-count``.
+
+    Raises:
+        UsageError: a line width or count outside :data:`transcribe.render.LINE_WIDTH_RANGE`
+            or :data:`transcribe.render.LINE_COUNT_RANGE`.
+    """
+    for name, value, (low, high), what in (
+            ("--max-line-width", opts.max_line_width, render.LINE_WIDTH_RANGE, "characters per subtitle line"),
+            ("--max-line-count", opts.max_line_count, render.LINE_COUNT_RANGE, "lines per subtitle cue")):
+        if value is not None and not low <= value <= high:
+            raise UsageError(f"{name} {value}: {what}, from {low} to {high}")
+    return render.RenderOptions(
+        transcript=opts.md_transcript,
+        line_width=render.CUE_LINE_CHARS if opts.max_line_width is None else opts.max_line_width,
+        line_count=render.CUE_LINES if opts.max_line_count is None else opts.max_line_count)
+
+
 def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> list[Path]:
     """Notes from an existing transcript (JSON, SRT, WebVTT or plain text), no ASR.
 
     Raises:
         TranscribeError: unreadable transcript or output problem.
         UsageError: a bad option value.
+        Busy: another run is writing the same files (:mod:`transcribe.locks`).
     """
+    with OutputLock("making notes from", opts.transcript) as lock:
+        return _run_chapters(opts, reporter, lock)
+
+
+def _run_chapters(opts: ChaptersOptions, reporter: Reporter | None, lock: OutputLock) -> list[Path]:
     from transcribe import readers
 
     reporter = reporter or Reporter(quiet=True)
     _check_chapter_options(opts.chapters, opts.detail, opts.length)
-    if opts.script not in SCRIPTS:
-        raise UsageError(f"--script {opts.script}: use simplified or traditional")
+    scripts.check_script(opts.script)
+    render_options(opts)
     language = asr.check_language(opts.language)
     source = opts.transcript
     outputs = output_paths(opts.formats, opts.output, source.with_name(strip_transcript_suffix(source.name)))
     check_distinct(list(outputs.values()), {source: "the transcript itself"})
-    for path in files(outputs):
-        check_output(path, opts.force)
+    lock.acquire(files(outputs))
+    check_outputs(files(outputs), opts.force)
     transcript, timed = readers.load_transcript(source, language, reporter.warn)
     timeless = [f for f in outputs if f in TIMED_FORMATS]
     if not timed and timeless:
@@ -412,5 +508,6 @@ def run_chapters(opts: ChaptersOptions, reporter: Reporter | None = None) -> lis
         opts.llm.cache = llm_cache_path(source)
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed, detail=opts.detail,
                         length=opts.length, llm_settings=opts.llm)
+    notes.options = render_options(opts)
     _warn_unmet(notes, outputs, opts.chapters, reporter)
     return _write_outputs(outputs, notes, reporter, [])

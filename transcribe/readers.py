@@ -5,7 +5,9 @@ for ``transcribe chapters TRANSCRIPT``.
 
 * ``*.json``: the transcript this tool saves (``NAME.transcript.json``).
 * ``*.srt`` / ``*.vtt``: subtitle cues become segments (read with pysubs2), with
-  the same rule as below for a cue that starts before the one before it.
+  the same rule as below for a cue that starts before the one before it. The
+  text a cue repeats from the cue before (YouTube's rolling auto-captions show
+  each line twice) is dropped.
 * anything else: plain text, one sentence or utterance per line, each
   optionally starting with ``[HH:MM:SS]``, ``[MM:SS]`` or ``[H:MM:SS.s]``.
   Lines without a time take the previous line's; a file without any times is
@@ -14,22 +16,45 @@ for ``transcribe chapters TRANSCRIPT``.
   transcripts have them: a paragraph's times spread by length, a hand-placed
   stamp) is kept in order at the previous line's time, with one warning
   naming the first such line; a larger step back is refused.
+
+Cues and lines are cut where the tool that wrote them cut, not where sentences
+end; so every cue or line gets word timings spread over its time by length
+(:func:`spread_words`), and :mod:`transcribe.sentences` re-splits the text into
+sentences, within a cue or across cues, as it does Whisper's.
+
+Speakers: lines (and cues) of meeting transcripts that start with a speaker
+label, ``Alice: text``, ``[SPEAKER_00]: text`` (WhisperX) or WebVTT's
+``<v Alice>text``, keep the speaker in :attr:`Segment.speaker` and lose the
+label from the text, so it is never read as words of the talk (nor picked for
+a title). A ``Word:`` prefix counts as a label only where the file looks like a
+meeting transcript: labels on at least :data:`SPEAKER_LINES_MIN` of the lines,
+each label used at least twice or in the WhisperX form.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
-from transcribe.asr import Segment, Transcript
+from transcribe.asr import Segment, Transcript, Word
 from transcribe.errors import TranscribeError
 from transcribe.media import check_readable
 
 BACKWARD_TOLERANCE_S = 30.0
 """A line's time may be this many seconds earlier than the line before; more is refused."""
 
+SPEAKER_LINES_MIN = 0.3
+"""Share of lines that must carry a ``Name:`` label for the file to be read as having speakers."""
+_SPEAKER = re.compile(r"^(?:\[(?P<bracketed>[^\]\n]{1,40})\]|(?P<name>(?:[A-Z][\w.'-]*|Dr\.)(?: [A-Z][\w.'-]*){0,3}"
+                      r"|SPEAKER_\d+|Speaker \d+|[\u4e00-\u9fff]{1,5}))\s*[:：]\s*(?=\S)")
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>\n]{1,40})>")
+_CJK_CHARS = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+"""CJK ideographs and full-width punctuation: one word each when a cue is spread into words."""
+_CJK = re.compile(f"[{_CJK_CHARS}]")
+_TOKEN = re.compile(f"[{_CJK_CHARS}]|[^\\s{_CJK_CHARS}]+")
 _STAMP = re.compile(r"^\s*\[(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)\]\s*")
 
 
@@ -64,6 +89,8 @@ def load_transcript(path: Path, language: str | None = None,
         transcript, timed = _plain_text(path, warn or (lambda message: None))
     if not transcript.segments:
         raise TranscribeError(f"{path}: no text found")
+    if suffix != ".json":
+        transcript.segments = spread_words(transcript.segments)
     if language is not None:
         transcript.language = language
     elif suffix != ".json":
@@ -84,18 +111,83 @@ def _read_text(path: Path) -> str:
 def _subtitles(path: Path, warn: Callable[[str], None] | None = None) -> Transcript:
     import pysubs2
 
+    raw = _read_text(path)
+    voiced = bool(_VOICE.search(raw))  # pysubs2 drops WebVTT's <v Name>: kept as a [Name]: label
     try:
-        subs = pysubs2.SSAFile.from_string(_read_text(path), format_=path.suffix.lower()[1:])
+        subs = pysubs2.SSAFile.from_string(_VOICE.sub(lambda m: f"[{m[1].strip()}]: ", raw),
+                                           format_=path.suffix.lower()[1:])
     except Exception as exc:  # pysubs2 raises several parse error types
         raise TranscribeError(f"{path}: not a readable {path.suffix[1:].upper()} file ({exc})") from exc
-    segments, order = [], _InOrder(path, "cue")
+    segments, order, previous = [], _InOrder(path, "cue"), []
     for no, e in enumerate(subs, 1):
-        if e.plaintext.strip():
+        lines = [" ".join(line.split()) for line in html.unescape(e.plaintext).splitlines() if line.strip()]
+        text, previous = " ".join(_without_repeat(lines, previous)), lines
+        if text:
             start = order.keep(e.start / 1000.0, no, f"cue {no} starts")
-            segments.append(Segment(start, max(start, e.end / 1000.0), " ".join(html.unescape(e.plaintext).split())))
+            segments.append(Segment(start, max(start, e.end / 1000.0), text))
     order.warn_once(warn, "cue {no} starts")
+    segments = _with_speakers(segments, voiced)
     duration = max((s.end for s in segments), default=0.0)
     return Transcript(segments, "und", duration, "subtitles", {"file": path.name})
+
+
+def _without_repeat(lines: list[str], previous: list[str]) -> list[str]:
+    """A cue's lines less those it repeats from the end of the cue before (YouTube's
+    rolling auto-captions show each line again, as the first of the next cue)."""
+    for n in range(min(len(lines), len(previous)), 0, -1):
+        if lines[:n] == previous[-n:]:
+            return lines[n:]
+    return lines
+
+
+def _with_speakers(segments: list[Segment], voiced: bool = False) -> list[Segment]:
+    """Speaker labels (``Alice: text``) moved from the text into :attr:`Segment.speaker`,
+    where the file looks like a meeting transcript (see the module docstring) or
+    ``voiced`` (WebVTT voice tags) says it is one; an unlabelled segment after a
+    labelled one keeps that speaker."""
+    found = [(_SPEAKER.match(s.text), s) for s in segments]
+    counts = Counter(m["bracketed"] or m["name"] for m, _ in found if m)
+    accepted = {label for label, n in counts.items()
+                if n >= 2 or any(m and m["bracketed"] == label for m, _ in found)
+                or label.upper().startswith(("SPEAKER", "SPK"))}
+    labelled = sum(1 for m, _ in found if m and (m["bracketed"] or m["name"]) in accepted)
+    if not voiced and labelled < SPEAKER_LINES_MIN * len(segments):
+        return segments
+    out, speaker = [], None
+    for m, s in found:
+        label = (m["bracketed"] or m["name"]) if m else None
+        if label in accepted:
+            speaker, text = label.strip(), s.text[m.end():].strip()
+        else:
+            speaker, text = s.speaker or speaker, s.text
+        if text:
+            out.append(Segment(s.start, s.end, text, s.words, speaker))
+    return out
+
+
+def spread_words(segments: list[Segment]) -> list[Segment]:
+    """Segments with word timings: each segment's text split into words (CJK by
+    character, runs of other letters by space), its time shared by their length.
+
+    For cues and lines, whose ends are not sentence ends, so that
+    :func:`transcribe.sentences.split_sentences` can cut a sentence inside one.
+    Segments that already have words are kept as they are.
+    """
+    out = []
+    for seg in segments:
+        if seg.words:
+            out.append(seg)
+            continue
+        tokens = [(" " if m.start() == 0 and not _CJK.match(m[0]) or seg.text[m.start() - 1:m.start()].isspace()
+                   else "") + m[0] for m in _TOKEN.finditer(seg.text)]
+        total = sum(len(t.strip()) for t in tokens) or 1
+        per_char, t, words = max(seg.end - seg.start, 0.0) / total, seg.start, []
+        for token in tokens:
+            end = t + per_char * len(token.strip())
+            words.append(Word(t, end, token))
+            t = end
+        out.append(Segment(seg.start, seg.end, seg.text, words, seg.speaker))
+    return out
 
 
 class _InOrder:
@@ -153,6 +245,7 @@ def _plain_text(path: Path, warn: Callable[[str], None]) -> tuple[Transcript, bo
     if segments:
         segments[-1].end = segments[-1].start + (5.0 if timed else 1.0)
     order.warn_once(warn, "the time of line {no} is")
+    segments = _with_speakers(segments)
     duration = segments[-1].end if segments else 0.0
     return Transcript(segments, "und", duration, "text", {"file": path.name}), timed
 
