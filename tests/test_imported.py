@@ -115,3 +115,29 @@ def test_whisperx_and_webvtt_voice_labels(tmp_path):
     tr, _ = load_transcript(vtt)
     assert [(s.speaker, s.text) for s in tr.segments] == [("Roger Bingham", "We are in New York City"),
                                                            ("Neil deGrasse Tyson", "Yes we are.")]
+
+
+def test_youtube_auto_captions_with_word_times_are_read_as_text(tmp_path):
+    """yt-dlp's auto-caption WebVTT times each word (``<00:00:01.500><c> word</c>``) and rolls
+    its lines; the notes hold the words once, without tags, and no line is lost."""
+    src = tmp_path / "auto.en.vtt"
+    src.write_text(
+        "WEBVTT\nKind: captions\nLanguage: en\n\n"
+        "00:00:00.000 --> 00:00:03.000 align:start position:0%\n"
+        "welcome<00:00:00.500><c> everyone</c><00:00:01.000><c> to</c><00:00:01.500><c> the</c><00:00:02.000><c> lecture</c>\n\n"
+        "00:00:03.000 --> 00:00:03.010 align:start position:0%\nwelcome everyone to the lecture\n \n\n"
+        "00:00:03.010 --> 00:00:06.000 align:start position:0%\nwelcome everyone to the lecture\n"
+        "<00:00:04.500><c>printing</c><00:00:05.000><c> began</c><00:00:05.500><c> in</c><00:00:05.800><c> china</c>\n\n",
+        encoding="utf-8")
+    text = " ".join(s["text"] for s in _notes(tmp_path, src)["sentences"])
+    assert "<" not in text and "c>" not in text
+    assert text.count("welcome") == 1 and "printing began in china" in text
+
+
+def test_speaker_names_follow_the_script(tmp_path):
+    src = tmp_path / "meeting.txt"
+    lines = ["张伟：谢谢主持人，我们先看销售数据。", "李娜：今年的销售额增长了百分之二十。", "张伟：这个增长主要来自哪里？",
+             "李娜：主要来自南方的新门店。", "张伟：好的，下面讨论明年的计划。", "李娜：明年我们计划再开十家门店。"]
+    src.write_text("".join(f"[00:00:{i * 8:02d}] {line}\n" for i, line in enumerate(lines)), encoding="utf-8")
+    notes = _notes(tmp_path, src, "--script", "tw")
+    assert {s["speaker"] for s in notes["sentences"]} == {"張偉", "李娜"}

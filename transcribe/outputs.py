@@ -47,8 +47,11 @@ def output_paths(formats: list[str], output: Path | None, base: Path) -> dict[st
     named = format_of(output) if output is not None and output != STDOUT else None
     formats = list(dict.fromkeys(formats)) or [named or "md"]
     if named is not None and named != formats[0]:
+        suffix = render.FORMATS[formats[0]][0]
+        fix = (f"end the name in {suffix}" if not output.name.lower().endswith(suffix)
+               else f"take the {render.FORMATS[named][0][:-len(suffix)]} out of the name")
         raise UsageError(f"-o {output}: the suffix says {named} but the first --format is {formats[0]}; "
-                         f"drop -f {formats[0]} or end the name in {render.FORMATS[formats[0]][0]}")
+                         f"drop -f {formats[0]} or {fix}")
     if output is not None and output != STDOUT:
         first_suffix = render.FORMATS[formats[0]][0]
         name = output.name

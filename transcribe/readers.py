@@ -50,6 +50,9 @@ SPEAKER_LINES_MIN = 0.3
 """Share of lines that must carry a ``Name:`` label for the file to be read as having speakers."""
 _SPEAKER = re.compile(r"^(?:\[(?P<bracketed>[^\]\n]{1,40})\]|(?P<name>(?:[A-Z][\w.'-]*|Dr\.)(?: [A-Z][\w.'-]*){0,3}"
                       r"|SPEAKER_\d+|Speaker \d+|[\u4e00-\u9fff]{1,5}))\s*[:：]\s*(?=\S)")
+_INLINE_TAG = re.compile(r"<\d{1,2}:\d{2}(?::\d{2})?[.,]\d{3}>|</?c(?:\.[\w.-]+)*>")
+"""WebVTT's inline timestamps and class spans (YouTube's auto-captions time each word so);
+pysubs2 keeps them as text, or takes a line starting with one for a cue's timing line."""
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>\n]{1,40})>")
 _CJK_CHARS = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
 """CJK ideographs and full-width punctuation: one word each when a cue is spread into words."""
@@ -111,7 +114,7 @@ def _read_text(path: Path) -> str:
 def _subtitles(path: Path, warn: Callable[[str], None] | None = None) -> Transcript:
     import pysubs2
 
-    raw = _read_text(path)
+    raw = _INLINE_TAG.sub("", _read_text(path))  # YouTube's word times: <00:00:01.500><c> word</c>
     voiced = bool(_VOICE.search(raw))  # pysubs2 drops WebVTT's <v Name>: kept as a [Name]: label
     try:
         subs = pysubs2.SSAFile.from_string(_VOICE.sub(lambda m: f"[{m[1].strip()}]: ", raw),

@@ -58,7 +58,7 @@ def convert_segment(seg: Segment, script: str) -> Segment:
             k += len(w.text)
     else:
         words = [Word(w.start, w.end, cc.convert(w.text), w.probability) for w in seg.words]
-    return replace(seg, text=cc.convert(seg.text), words=words)
+    return replace(seg, text=cc.convert(seg.text), words=words, speaker=seg.speaker and cc.convert(seg.speaker))
 
 
 def convert_transcript(transcript: Transcript, script: str) -> Transcript:
@@ -83,7 +83,7 @@ def convert_notes(notes, script: str):
         notes, header=replace(notes.header, script=script),
         chapters=[replace(n, title=c(n.title), summary=c(n.summary),
                           key_points=[replace(p, text=c(p.text)) for p in n.key_points]) for n in notes.chapters],
-        sentences=[replace(s, text=c(s.text)) for s in notes.sentences],
+        sentences=[replace(s, text=c(s.text), speaker=s.speaker and c(s.speaker)) for s in notes.sentences],
         segments=[convert_segment(s, script) for s in notes.segments],
         parts=[replace(p, title=c(p.title)) for p in notes.parts],
         overview=[replace(o, text=c(o.text)) for o in notes.overview])

@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass
 
 from transcribe.asr import Segment, Word
+from transcribe.asr_checks import join_subwords
 from transcribe.render.common import CUE_LINE_CHARS, CUE_LINES, Notes, is_cjk, one_line
 
 CUE_MAX_S = 7.0
@@ -98,8 +99,8 @@ def subtitle_cues(segments: list[Segment], line_width: int = CUE_LINE_CHARS,
     """
     cjk = is_cjk(" ".join(s.text for s in segments[:100]))
     words: list[Word] = []
-    for seg in segments:
-        words += [w for w in seg.words if w.text.strip()] or _spread_words(seg, cjk)
+    for seg in segments:  # sub-word tokens (a translation's "D", "eng") joined: a cue never cuts a word
+        words += [w for w in join_subwords(seg).words if w.text.strip()] or _spread_words(seg, cjk)
     words = [piece for w in words for piece in _split_word(w, line_width)]
 
     def fits(ws: list[Word]) -> bool:
