@@ -83,6 +83,7 @@ def test_translate_gives_english_notes_with_the_speech_times(tmp_path):
     clip = _thchs_clip(tmp_path)
     proc = run_cli(clip, "-q", "--translate", "--format", "json", "-o", tmp_path / "en.json")
     assert proc.returncode == 0, proc.stderr
+    assert "confidence is very low" not in proc.stderr  # a translation's word probabilities are low anyway
     data = json.loads((tmp_path / "en.json").read_text(encoding="utf-8"))
     assert data["metadata"]["language"] == "en" and data["metadata"]["spoken_language"] == "zh"
     text = " ".join(s["text"] for s in data["sentences"])

@@ -121,7 +121,8 @@ def transcribe(
              "jargon, the style of the text (e.g. 'Kubernetes, Zhang Wei, Q3 OKRs.')."),
     hotwords: str = typer.Option(
         "", "--hotwords", metavar="TEXT", show_default=False,
-        help="Words or phrases for Whisper to favour (faster-whisper's hotwords), also before every chunk."),
+        help="Words or phrases for Whisper to favour (faster-whisper's hotwords), also before every "
+             "chunk; needs --engine faster-whisper."),
     translate: bool = typer.Option(False, "--translate",
                                    help="English notes from non-English speech (Whisper's translate "
                                         "task); times stay those of the speech."),

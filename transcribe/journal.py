@@ -22,7 +22,8 @@ from transcribe.writing import cannot_write, write_atomic
 
 JOURNAL_VERSION = 1
 WORDS = {"mtime_ns": "modification time", "head_sha256": "content", "file": "name",
-         "audio_track": "audio track", "beam_size": "beam size", "weights": "model weights"}
+         "audio_track": "audio track", "beam_size": "beam size", "weights": "model weights",
+         "hints": "prompt", "initial_prompt": "--initial-prompt", "hotwords": "--hotwords"}
 """Header keys as the 'made with a different ...' message says them."""
 
 

@@ -160,7 +160,7 @@ def _run(opts: Options, reporter: Reporter | None, lock: OutputLock) -> list[Pat
     else:
         transcript = _transcribe(opts, info, source, language, task, jpath, reporter)
         allocator.release_freed_memory()  # the ASR model and activations are gone
-        unsure = asr_checks.low_confidence(transcript.segments)
+        unsure = asr_checks.low_confidence(transcript.segments, task)
         if unsure:
             reporter.warn(f"{opts.input}: {unsure}")
         write_atomic(tpath, transcript.to_json())
@@ -208,8 +208,8 @@ def _check_options(opts: Options, reporter: Reporter) -> str | None:
         raise UsageError(f"--beam-size {opts.beam_size}: use 1 (greedy) to 16")
     language = asr.check_language(opts.language)
     asr.model_directory(opts.model)  # a bad --model DIR fails now, not after decoding
+    asr_checks.check_hints(_hints(opts), opts.engine)  # before check_engine: said even without openai-whisper
     asr.check_engine(opts.engine, opts.model, opts.device)
-    asr_checks.check_hints(_hints(opts), opts.engine)
     return language
 
 
