@@ -23,7 +23,7 @@ def test_bundled_model_checksum():
 
 
 def test_bundled_model_checksum_mismatch_is_one_clear_error(monkeypatch):
-    monkeypatch.setattr(asr, "BUNDLED_SHA256", "0" * 64)
+    monkeypatch.setattr(asr.engines, "BUNDLED_SHA256", "0" * 64)
     with pytest.raises(TranscribeError, match="corrupt.*reinstall"):
         asr.bundled_model_files()
 

@@ -14,7 +14,8 @@ import pytest
 whisper = pytest.importorskip("whisper")
 
 from transcribe import asr, media  # noqa: E402
-from transcribe.asr_openai import OpenAIWhisperEngine, convert_to_openai, read_ct2_model  # noqa: E402
+from transcribe.asr.ct2 import convert_to_openai, read_ct2_model  # noqa: E402
+from transcribe.asr.openai_engine import OpenAIWhisperEngine  # noqa: E402
 from transcribe.errors import TranscribeError  # noqa: E402
 
 JFK = Path(__file__).resolve().parents[2] / "shared/eval/speech_en/openai_whisper_jfk/jfk.flac"

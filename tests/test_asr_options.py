@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SAMPLE, ffmpeg, run_cli
 from transcribe.asr import Segment, Word
-from transcribe.asr_checks import Hints, is_echo, join_subwords, joins_subwords, low_confidence
+from transcribe.asr.checks import Hints, is_echo, join_subwords, joins_subwords, low_confidence
 
 
 @pytest.fixture

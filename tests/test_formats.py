@@ -15,7 +15,7 @@ import pysubs2
 import pytest
 
 from conftest import SAMPLE, SAMPLES, ffmpeg, run_cli
-from transcribe import render
+from transcribe import embed, render
 from transcribe.asr import Segment, Word
 from transcribe.chapters import Chapter, Part
 from transcribe.sentences import Sentence
@@ -207,10 +207,9 @@ def test_embed_into_other_containers(tmp_path, suffix, vcodec, acodec):
     ffmpeg(*cmd, "-c:a", acodec, str(source))
     notes = mini_notes()
     notes.chapters[1].chapter.start, notes.chapters[2].chapter.start = 12.0, 25.0
-    from transcribe import media
 
     out = tmp_path / f"out{suffix}"
-    media.embed_chapters(source, render.render_ffmetadata(notes), out)
+    embed.embed_chapters(source, render.render_ffmetadata(notes), out)
     with av.open(str(out)) as c:
         got = [(round(float(ch["start"] * ch["time_base"]), 2), ch["metadata"]["title"]) for ch in c.chapters()]
     assert got == [(0.0, "Printing presses and early type"), (12.0, "The shuttle = a spacecraft; #135"),

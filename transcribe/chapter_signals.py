@@ -27,7 +27,7 @@ import re
 
 import numpy as np
 
-from transcribe.sentences import Sentence
+from transcribe.model import Sentence
 
 LEXICAL_SHARE = 0.3
 """Weight of the TF-IDF part of a sentence's topic vector (the embedding has the rest)."""

@@ -86,13 +86,12 @@ when the pause before it is longer than :data:`LONG_PAUSE_S`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from transcribe import chapter_signals as signals
 from transcribe.partition import backtrack, optimal_partition, partitions_by_count, scatter_costs
-from transcribe.sentences import Sentence
+from transcribe.model import Chapter, Outline, Part, Sentence
 
 MIN_CHAPTER_S = 30.0
 """No chapter is shorter than this, seconds."""
@@ -139,43 +138,6 @@ WEIGHT_FLOOR = 0.1
 """Least weight of a sentence: a one-word back-channel counts a tenth of a full sentence."""
 LONG_PAUSE_S = 3.0
 MAX_UNITS = 4000
-
-
-@dataclass
-class Span:
-    """A run of items ``first`` .. ``last - 1`` from ``start`` to ``end`` seconds, ``index``-th of its kind."""
-
-    index: int
-    start: float
-    end: float
-    first: int
-    last: int
-
-
-@dataclass
-class Chapter(Span):
-    """A topical chapter: sentences ``first`` .. ``last - 1``.
-
-    Attributes:
-        index: 0-based position.
-        start: seconds; the first chapter starts at 0.0.
-        end: seconds; the start of the next chapter, or the end of the recording.
-        first: index of its first sentence.
-        last: one past the index of its last sentence.
-    """
-
-
-@dataclass
-class Part(Span):
-    """A big part of a long talk: chapters ``first`` .. ``last - 1`` (chapter indices); times in seconds."""
-
-
-@dataclass
-class Outline:
-    """Chapters, and the parts grouping them (empty when the talk is one part)."""
-
-    chapters: list[Chapter] = field(default_factory=list)
-    parts: list[Part] = field(default_factory=list)
 
 
 def load_encoder(threads: int = 2):

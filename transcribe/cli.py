@@ -20,8 +20,9 @@ from transcribe import __version__, allocator
 from transcribe.asr import BEAM_SIZE, BUNDLED_MODEL
 from transcribe.errors import EXIT_INPUT, TranscribeError
 from transcribe.llm import LLMSettings
-from transcribe.pipeline import ChaptersOptions, Interrupted, Options, run, run_chapters
+from transcribe.pipeline import Interrupted, Options, run
 from transcribe.progress import Reporter
+from transcribe.rechapter import ChaptersOptions, run_chapters
 from transcribe.writing import FULL, REFUSED, cannot_write
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,

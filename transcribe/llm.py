@@ -37,8 +37,7 @@ from urllib.parse import urlsplit
 from typing import Callable
 
 from transcribe.errors import UsageError
-from transcribe.sentences import Sentence
-from transcribe.summaries import ChapterNotes, KeyPoint, OverviewItem
+from transcribe.model import ChapterNotes, KeyPoint, OverviewItem, Sentence
 from transcribe.titles import MAX_TITLE_CHARS
 from transcribe.writing import WriteError, write_atomic
 

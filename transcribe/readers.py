@@ -39,7 +39,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable
 
-from transcribe.asr import Segment, Transcript, Word
+from transcribe.model import Segment, Transcript, Word
 from transcribe.errors import TranscribeError
 from transcribe.media import check_readable
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from transcribe.asr import Segment, Transcript, Word
+from transcribe.model import Segment, Transcript, Word
 from transcribe.errors import UsageError
 
 SCRIPTS = {

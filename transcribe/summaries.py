@@ -51,14 +51,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from transcribe import cleanup
 from transcribe.chapter_signals import content_words
-from transcribe.chapters import Chapter, Part
-from transcribe.sentences import Sentence
+from transcribe.model import Chapter, ChapterNotes, KeyPoint, OverviewItem, Part, PartNotes, Sentence
 from transcribe.titles import class_counts, make_titles
 
 WORDS_PER_100 = 15.0
@@ -90,49 +89,6 @@ _POINTS_BACK_ZH = re.compile(r"^(?:这|那|其|它|此|该|上述|后者|前者)
 _SUBORDINATE = re.compile(r"^(?:which|who|whom|whose|because|although|though|while|whereas|unless|until|if|when|"
                           r"as|since|so that|than|that|where)\b|^(?:因为|虽然|如果|要是|而且|以及|比如)", re.I)
 """A clause opening like this leans on the one before: not a key point by itself."""
-
-
-@dataclass
-class KeyPoint:
-    """A clause worth reading on its own. ``time`` in seconds (its sentence's start)."""
-
-    time: float
-    text: str
-
-
-@dataclass
-class ChapterNotes:
-    """What the reader sees for one chapter.
-
-    Attributes:
-        chapter: the span (times in seconds, sentence indices).
-        title: ≤ 60 characters (≤ 20 for Chinese), never empty.
-        summary: 1–2 whole sentences of the chapter, cleaned, in spoken order.
-        key_points: up to 5 clauses with their sentences' start times.
-    """
-
-    chapter: Chapter
-    title: str
-    summary: str
-    key_points: list[KeyPoint] = field(default_factory=list)
-
-
-@dataclass
-class PartNotes:
-    """What the reader sees for one part of a long talk: its span and a title
-    (same limits as a chapter's, distinct from the chapters' titles)."""
-
-    part: Part
-    title: str
-
-
-@dataclass
-class OverviewItem:
-    """One bullet of the overview: ``time`` in seconds, the ``chapter`` index it stands for."""
-
-    time: float
-    text: str
-    chapter: int
 
 
 def summarize(chapters: list[Chapter], sentences: list[Sentence], embeddings: np.ndarray, language: str,

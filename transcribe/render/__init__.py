@@ -1,13 +1,12 @@
 """Stage 6, render: the notes as text, one writer module per format.
 
-In: :class:`Notes` (header facts, :class:`transcribe.summaries.ChapterNotes`, sentences
-and ASR segments, :class:`RenderOptions`). Out: the text of one file per format; see
+In: :class:`transcribe.model.Notes` (header facts, chapter notes, sentences and ASR
+segments, :class:`transcribe.model.RenderOptions`). Out: the text of one file per format; see
 :data:`FORMATS`. Times are seconds in the data and clock strings only here.
 
 Where things live:
 
-* :mod:`.common`: what the writers share: :class:`Notes`, :class:`NotesHeader`,
-  :class:`RenderOptions`, :func:`hms`, :func:`labels` (English and Chinese, in the notes'
+* :mod:`.common`: what the writers share: :func:`hms`, :func:`labels` (English and Chinese, in the notes'
   script), markdown escaping, transcript paragraphs.
 * :mod:`.md`: ``md``, the markdown notes (header, outline, a section per chapter with
   its summary, key points and time-stamped transcript paragraphs).
@@ -25,8 +24,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from transcribe.render.common import (CUE_LINE_CHARS, CUE_LINES, LABELS, NO_SPEECH, Notes, NotesHeader,
-                                      Renderer, RenderOptions, clock, escape, hms, is_cjk, join_sentences,
+from transcribe.model import CUE_LINE_CHARS, CUE_LINES, Notes, NotesHeader, RenderOptions
+from transcribe.render.common import (LABELS, NO_SPEECH, Renderer, clock, escape, hms, is_cjk, join_sentences,
                                       labels, one_line, paragraphs)
 from transcribe.render.ffmetadata import render_ffmetadata
 from transcribe.render.json_notes import JSON_VERSION, SCHEMA_PATH, notes_dict, render_json

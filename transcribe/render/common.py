@@ -1,8 +1,8 @@
 """What every writer shares: the data they render and the small pieces they all use.
 
-* :class:`Notes`, :class:`NotesHeader`: the finished result (header facts, chapter notes,
-  sentences, ASR segments, parts, overview); :class:`RenderOptions`: how to show it
-  (``--no-transcript``, ``--max-line-width``, ``--max-line-count``).
+* :class:`transcribe.model.Notes` (header facts, chapter notes, sentences, ASR segments,
+  parts, overview, :class:`transcribe.model.RenderOptions`) is what they render; it lives in
+  the data model with the other stages' dataclasses.
 * :func:`hms`, :func:`clock`: times as ``HH:MM:SS`` (or ``¶ N`` for text without times).
 * :data:`LABELS`, :func:`labels`: the fixed labels of the notes, English or Chinese (in the
   notes' ``--script``).
@@ -14,18 +14,10 @@ Times are seconds in the data and clock strings only in the writers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from transcribe.asr import Segment
-from transcribe.sentences import Sentence
-from transcribe.summaries import ChapterNotes, OverviewItem, PartNotes
-
-CUE_LINE_CHARS = 42
-"""Default characters per subtitle line (``--max-line-width``)."""
-CUE_LINES = 2
-"""Default lines per subtitle cue (``--max-line-count``)."""
+from transcribe.model import Notes, Sentence
 
 PARAGRAPH_PAUSE_S = 2.0
 """A pause this long before a sentence starts a new transcript paragraph."""
@@ -49,73 +41,6 @@ LABELS = {
 }
 """Labels in simplified Chinese; :func:`labels` converts them to the notes' script."""
 NO_SPEECH = LABELS["en"]["no_speech"]
-
-
-@dataclass
-class NotesHeader:
-    """Facts shown at the top of the notes.
-
-    Attributes:
-        source: the input file's name.
-        duration: seconds.
-        language: ISO 639-1 code of the notes' text (``"und"`` when unknown).
-        model: ASR model description.
-        audio_track: which audio track was transcribed (0 = first).
-        audio_tracks: how many audio tracks the file has.
-        spoken_language: the language spoken, when the notes are a translation.
-        timed: False for text without times: chapter "times" are then sentence
-            numbers, shown as ``¶ N`` (1-based) instead of ``HH:MM:SS``.
-        script: the Chinese script of the text (a :data:`transcribe.scripts.SCRIPTS` key);
-            Chinese labels are shown in it.
-    """
-
-    source: str
-    duration: float
-    language: str
-    model: str
-    audio_track: int = 0
-    audio_tracks: int = 1
-    spoken_language: str | None = None
-    timed: bool = True
-    script: str = "simplified"
-
-
-@dataclass
-class RenderOptions:
-    """How to show the notes.
-
-    Attributes:
-        transcript: ``md``: the chapter's text as time-stamped paragraphs under its notes.
-        line_width: subtitles: characters per line at most.
-        line_count: subtitles: lines per cue at most.
-    """
-
-    transcript: bool = True
-    line_width: int = CUE_LINE_CHARS
-    line_count: int = CUE_LINES
-
-
-@dataclass
-class Notes:
-    """Everything a renderer may show.
-
-    Attributes:
-        header: facts for the top of the notes.
-        chapters: per chapter title, summary, key points; empty when no speech was found.
-        sentences: the talk's sentences (seconds).
-        segments: the ASR segments with word timings (seconds), for subtitles.
-        parts: the big parts of a long talk, each over a run of chapters; empty for a talk of one part.
-        overview: 5–8 bullets of the talk's main points in order (empty for a talk of 5 minutes or less).
-        options: how to show them (:class:`RenderOptions`).
-    """
-
-    header: NotesHeader
-    chapters: list[ChapterNotes]
-    sentences: list[Sentence] = field(default_factory=list)
-    segments: list[Segment] = field(default_factory=list)
-    parts: list[PartNotes] = field(default_factory=list)
-    overview: list[OverviewItem] = field(default_factory=list)
-    options: RenderOptions = field(default_factory=RenderOptions)
 
 
 Renderer = Callable[[Notes], str]

@@ -10,7 +10,7 @@ and the outline nests the chapters under the parts.
 from __future__ import annotations
 
 from transcribe.render.common import Notes, clock, escape, hms, join_sentences, labels, paragraphs
-from transcribe.summaries import ChapterNotes, PartNotes
+from transcribe.model import ChapterNotes, PartNotes
 
 
 def render_markdown(notes: Notes) -> str:

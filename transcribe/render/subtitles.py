@@ -11,9 +11,10 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from transcribe.asr import Segment, Word
-from transcribe.asr_checks import join_subwords
-from transcribe.render.common import CUE_LINE_CHARS, CUE_LINES, Notes, is_cjk, one_line
+from transcribe.asr.checks import join_subwords
+from transcribe.model import Segment, Word
+from transcribe.model import CUE_LINE_CHARS, CUE_LINES, Notes
+from transcribe.render.common import is_cjk, one_line
 
 CUE_MAX_S = 7.0
 CUE_MIN_S = 1.0
