@@ -9,13 +9,25 @@
 Also reports how many hypothesis characters are traditional (should be 0 with
 the default ``--script simplified``).
 
-Run: ``pip install '.[bench]' && python bench/mandarin.py [--eval ../shared/eval]``.
+``--long`` (issue 15): the three 24–35-minute recordings of ``speech_zh/long`` (one speaker's
+consecutive utterances each, human references), each through the real CLI (language
+detected, default options, ``-f txt``), and per recording: CER (punctuation and spaces
+removed, both sides simplified), hanzi per minute of the output against the reference's (a
+loop shows as too many, a dropped stretch as too few), sentence punctuation marks per 100
+hanzi, ASCII punctuation marks next to a Chinese character (should be 0: Chinese text takes
+full-width ，。？！), and the whole pipeline's RTF. Figures go to ``bench/results/mandarin_long.json``.
+
+Run: ``pip install '.[bench]' && python bench/mandarin.py [--eval ../shared/eval] [--long] [--only-long]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,11 +54,55 @@ def transcribe_zh(path: Path, model) -> tuple[str, str, float]:
     return raw, simple, audio.duration
 
 
+FULL_PUNCT = "，。？！、；："
+ASCII_BY_HANZI = re.compile(r"(?<=[\u4e00-\u9fff])[,.?!;:]|[,.?!;:](?=[\u4e00-\u9fff])")
+
+
+def long_recordings(folder: Path, out: Path) -> list[dict]:
+    """The ``--long`` figures, one dict per recording (see the module docstring)."""
+    rows = []
+    for audio in sorted(folder.glob("*.opus")):
+        ref_lines = (folder / f"{audio.stem}.ref.txt").read_text(encoding="utf-8").splitlines()
+        ref = hanzi(convert_script_text("".join(ref_lines)))
+        duration = media.probe(audio).duration
+        with tempfile.TemporaryDirectory() as tmp:
+            notes = Path(tmp) / f"{audio.stem}.txt"
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "transcribe", str(audio), "-o", str(notes)], check=True,
+                           capture_output=True)
+            wall = time.perf_counter() - started
+            data = json.loads((Path(tmp) / f"{audio.stem}.transcript.json").read_text(encoding="utf-8"))
+        text = convert_script_text("".join(s["text"] for s in data["segments"]))
+        hyp = hanzi(text)
+        row = {"recording": audio.stem, "minutes": round(duration / 60, 1), "language": data["language"],
+               "cer": round(jiwer.cer(ref, hyp), 3),
+               "hanzi_per_min": round(len(hyp) / (duration / 60), 1),
+               "ref_hanzi_per_min": round(len(ref) / (duration / 60), 1),
+               "punct_per_100": round(100 * sum(text.count(c) for c in FULL_PUNCT) / max(1, len(hyp)), 1),
+               "ascii_punct_by_hanzi": len(ASCII_BY_HANZI.findall(text)),
+               "rtf": round(wall / duration, 3), "wall_s": round(wall, 1)}
+        print("  " + "  ".join(f"{k} {v}" for k, v in row.items()), flush=True)
+        rows.append(row)
+    out.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return rows
+
+
+def convert_script_text(text: str) -> str:
+    return opencc.OpenCC("t2s").convert(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
+    ap.add_argument("--long", action="store_true", help="also the three long recordings (about 5 minutes)")
+    ap.add_argument("--only-long", action="store_true", help="only the long recordings")
     args = ap.parse_args()
     zh = args.eval / "speech_zh"
+    if args.long or args.only_long:
+        print("long recordings (speech_zh/long), whole CLI:")
+        long_recordings(zh / "long", ROOT / "bench" / "results" / "mandarin_long.json")
+        if args.only_long:
+            return
     model = asr.load_model()
     t2s = opencc.OpenCC("t2s")
     started = time.perf_counter()

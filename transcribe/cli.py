@@ -99,8 +99,8 @@ def transcribe(
         help=f"Decoder beam width: {BEAM_SIZE} (greedy, fastest) by default, 5 with --translate; "
              "5 is Whisper's command-line default (slower, sometimes a little more accurate)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (int8 on CPU, float16 on CUDA)."),
-    threads: int = typer.Option(0, "--threads", help="CPU threads for the ASR model; 0 = CTranslate2's "
-                                "default (up to 4)."),
+    threads: int = typer.Option(0, "--threads", help="CPU threads for the ASR model in all; 0 = one per core. "
+                                "On the CPU two decoders share them, each decoding part of every window."),
     formats: List[str] = typer.Option(
         [], "-f", "--format", show_default=False,
         help="Output format, repeatable: md (notes), json (everything, see transcribe/notes.schema.json), "

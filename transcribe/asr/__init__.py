@@ -11,8 +11,9 @@ Where each job lives:
 * :mod:`.faster`: the default engine, faster-whisper (CTranslate2), batched.
 * :mod:`.openai_engine`: the reference engine, openai-whisper (PyTorch), on the same
   weights converted by :mod:`.ct2` (reading CTranslate2's ``model.bin``).
-* :mod:`.stream`: windowing and streaming: Silero VAD, packing speech into chunks,
-  cutting windows in silences, the resume unit :class:`Window`; :func:`transcribe_stream`.
+* :mod:`.stream`: windowing and streaming: packing speech into chunks, cutting windows in
+  silences, the resume unit :class:`Window`; :func:`transcribe_stream`.
+* :mod:`.vad`: Silero VAD, once per 30 s block of the stream (:class:`SpeechFinder`).
 * :mod:`.loops`: Whisper's decoding loops found and cut.
 * :mod:`.checks`: the user's hints (``--initial-prompt``, ``--hotwords``), prompt echoes,
   sub-word joining, the forced-language and low-confidence warnings.
@@ -29,14 +30,15 @@ from transcribe.asr.engines import (BUNDLED_MODEL, BUNDLED_SHA256, ENGINES, Engi
 from transcribe.asr.faster import BATCH_SIZE, BEAM_SIZE, FALLBACK_TEMPERATURES, FasterWhisperEngine
 from transcribe.asr.loops import compression_ratio, cut_loops, find_loop, is_looping
 from transcribe.asr.stream import (CUT_RULE, DETECT_WINDOW_S, LOOKAHEAD_S, MAX_CHUNK_S, MAX_GAP_S, PROMPTS,
-                                   WINDOW_S, Window, choose_cut, decode_window, pack_chunks, speech_pieces,
-                                   transcribe, transcribe_stream)
+                                   WINDOW_S, Window, choose_cut, decode_window, pack_chunks, transcribe,
+                                   transcribe_stream)
+from transcribe.asr.vad import VAD_BLOCK_S, SpeechFinder, speech_pieces
 from transcribe.media import SAMPLE_RATE
 from transcribe.model import MIN_SPEECH_S, TRANSCRIPT_VERSION, Segment, Transcript, Word
 
 __all__ = ["BATCH_SIZE", "BEAM_SIZE", "BUNDLED_MODEL", "BUNDLED_SHA256", "CUT_RULE", "DETECT_WINDOW_S", "ENGINES",
            "FALLBACK_TEMPERATURES", "LOOKAHEAD_S", "MAX_CHUNK_S", "MAX_GAP_S", "MIN_SPEECH_S", "PROMPTS",
-           "SAMPLE_RATE", "TRANSCRIPT_VERSION", "WINDOW_S", "Engine", "FasterWhisperEngine", "Hints", "Segment",
+           "SAMPLE_RATE", "TRANSCRIPT_VERSION", "VAD_BLOCK_S", "WINDOW_S", "Engine", "FasterWhisperEngine", "Hints", "Segment", "SpeechFinder",
            "Transcript", "Window", "Word", "bundled_model_files", "cache_directory", "check_engine",
            "check_language", "choose_cut", "compression_ratio", "cut_loops", "decode_window", "find_loop",
            "is_looping", "load_engine", "load_model", "model_directory", "model_identity", "pack_chunks",

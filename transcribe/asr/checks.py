@@ -139,6 +139,63 @@ def join_subwords(segment):
     return replace(segment, words=words)
 
 
+FULLWIDTH = {",": "，", ".": "。", "?": "？", "!": "！", ";": "；", ":": "："}
+"""ASCII sentence punctuation and its full-width form, for Chinese text."""
+FULLWIDTH_LANGUAGES = ("zh", "yue")
+
+
+def _hanzi(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+
+
+def fullwidth_punctuation(text: str, drop_spaces: bool = True) -> str:
+    """``text`` with each ASCII ``, . ? ! ; :`` next to a Chinese character (spaces between
+    not counted) in its full-width form (``，。？！；：``): Whisper's Mandarin mixes the two
+    ("我们今天,讨论一下。"); so does a mark that ends Chinese text after a Latin word ("讨论
+    iPhone?"). "3.5", "1,000", "3:30", "U.S.政府" and punctuation between Latin words ("Hello,
+    world") stay as they are. With ``drop_spaces`` the spaces around a converted
+    mark go too; without, every character maps to one (for word texts, sliced back by length).
+    """
+    out: list[str] = []
+    n, i = len(text), 0
+    while i < n:
+        c = text[i]
+        if c in FULLWIDTH:
+            j = i - 1
+            while j >= 0 and text[j] == " ":
+                j -= 1
+            k = i + 1
+            while k < n and text[k] == " ":
+                k += 1
+            before = text[j] if j >= 0 else ""
+            after = text[k] if k < n else ""
+            latin = before.isascii() and before.isalnum()
+            abbreviation = c == "." and latin and (before.isdigit() or (j > 0 and text[j - 1] == "."))
+            if _hanzi(before) or (not abbreviation and (
+                    (_hanzi(after) and not (c == "." and latin)) or (not after and any(map(_hanzi, text))))):
+                if drop_spaces:
+                    while out and out[-1] == " ":
+                        out.pop()
+                    out.append(FULLWIDTH[c])
+                    i = k
+                    continue
+                c = FULLWIDTH[c]
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def fullwidth_segment(segment):
+    """``segment`` with :func:`fullwidth_punctuation` applied to its text and to its words
+    (their texts joined, converted one character for one, and cut back at the same places)."""
+    joined = fullwidth_punctuation("".join(w.text for w in segment.words), drop_spaces=False)
+    words, at = [], 0
+    for w in segment.words:
+        words.append(replace(w, text=joined[at:at + len(w.text)]))
+        at += len(w.text)
+    return replace(segment, text=fullwidth_punctuation(segment.text), words=words)
+
+
 def _cjk(char: str) -> bool:
     """An ideograph or a full-width mark: Whisper's translate task sometimes writes Chinese,
     whose characters stay words of their own."""

@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from transcribe.asr.faster import BEAM_SIZE, FasterWhisperEngine
+from transcribe.asr.faster import BEAM_SIZE, FasterWhisperEngine, workers_and_threads
 from transcribe.errors import TranscribeError, UsageError
 from transcribe.model import Segment
 
@@ -142,7 +142,8 @@ def load_model(model: str = BUNDLED_MODEL, device: str = "auto", threads: int = 
             faster-whisper model name (``small``, ``large-v3``…) fetched by
             faster-whisper when online or found in its cache.
         device: ``auto``, ``cpu`` or ``cuda``.
-        threads: CPU threads (0 = CTranslate2's default).
+        threads: CPU threads in all (0: one per core), shared by the CTranslate2 workers
+            (:func:`transcribe.asr.faster.workers_and_threads`).
 
     Raises:
         TranscribeError: a directory without a readable model, or a named
@@ -152,7 +153,8 @@ def load_model(model: str = BUNDLED_MODEL, device: str = "auto", threads: int = 
     from faster_whisper import WhisperModel
 
     device, compute_type = pick_device(device)
-    kwargs = dict(device=device, compute_type=compute_type, cpu_threads=threads)
+    workers, per_worker = workers_and_threads(device, threads)
+    kwargs = dict(device=device, compute_type=compute_type, cpu_threads=per_worker, num_workers=workers)
     if model == BUNDLED_MODEL:
         return WhisperModel("whisper-base-bundled", files=bundled_model_files(), **kwargs)
     path = model_directory(model)

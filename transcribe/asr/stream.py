@@ -7,8 +7,8 @@ How a long recording is transcribed (:func:`transcribe_stream`):
 
 1. PCM arrives in blocks; at most one window (:data:`WINDOW_S`) plus a look-ahead
    (:data:`LOOKAHEAD_S`) is held, so memory does not grow with the recording's length.
-2. Silero VAD (faster-whisper's ``get_speech_timestamps``) finds the speech in the
-   buffer, once, and the speech is packed into contiguous chunks of at most 30 s
+2. Silero VAD (faster-whisper's ``get_speech_timestamps``) finds the speech, once per
+   30 s block of the stream (:mod:`transcribe.asr.vad`), and the speech is packed into contiguous chunks of at most 30 s
    (Whisper's input length; a silence over :data:`MAX_GAP_S` starts a new chunk), so
    music and silence never reach the decoder.
 3. The window is cut in the silence after the last chunk that ends in its second half,
@@ -34,10 +34,12 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from transcribe.asr.checks import Hints, chunk_prompt, is_echo, join_subwords, joins_subwords, language_mismatch
+from transcribe.asr.checks import (FULLWIDTH_LANGUAGES, Hints, chunk_prompt, fullwidth_segment, is_echo, join_subwords,
+                                   joins_subwords, language_mismatch)
 from transcribe.asr.engines import BUNDLED_MODEL, Engine
 from transcribe.asr.faster import FasterWhisperEngine
 from transcribe.asr.loops import cut_loops, is_looping
+from transcribe.asr.vad import SpeechFinder, origin_for
 from transcribe.media import SAMPLE_RATE, Audio
 from transcribe.model import Segment, Transcript, Word
 
@@ -55,9 +57,10 @@ unit of the resume journal, so a kill loses at most the batch in flight. On lj00
 (2,615 s) 120 s windows took 123 s of ASR against 127 s for 240 s, at the same WER."""
 LOOKAHEAD_S = 30.0
 """Audio read past the window so that its cut can be placed in a silence."""
-CUT_RULE = 2
+CUT_RULE = 3
 """Version of the window-cutting rule (:func:`choose_cut`), recorded in the resume journal:
-windows cut by another rule are not reused. 2: after the last whole chunk."""
+windows cut by another rule are not reused. 2: after the last whole chunk; 3: the same, with
+the speech found once per 30 s block (:mod:`transcribe.asr.vad`) instead of once per buffer."""
 MAX_CHUNK_S = 30.0
 """Longest chunk handed to Whisper (its input length)."""
 MAX_GAP_S = 2.0
@@ -89,15 +92,6 @@ class Window:
         return cls(int(d["start_sample"]), int(d["end_sample"]), str(d["language"]),
                    [Segment.from_dict(s) for s in d["segments"]])
 
-
-
-def speech_pieces(samples: np.ndarray) -> list[tuple[int, int]]:
-    """Speech in ``samples`` ((n,) float32, 16 kHz) by Silero VAD: ``[(start, end)]`` in samples,
-    each at most 30 s including its 0.4 s padding (faster-whisper's ``get_speech_timestamps``)."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    opts = VadOptions(max_speech_duration_s=MAX_CHUNK_S, min_silence_duration_ms=160)
-    return [(p["start"], p["end"]) for p in get_speech_timestamps(samples, opts)]
 
 
 def choose_cut(chunks: list[tuple[int, int]], window: int, length: int) -> int:
@@ -153,6 +147,8 @@ def decode_window(samples: np.ndarray, chunks: list[tuple[int, int]], engine: En
         segments = [s for s in segments if s.text.strip()]
         if joins_subwords(language, task):  # "D" + "eng" -> "Deng"
             segments = [join_subwords(s) for s in segments]
+        if task == "transcribe" and language in FULLWIDTH_LANGUAGES:  # "今天," -> "今天，"
+            segments = [fullwidth_segment(s) for s in segments]
         out.extend(segments)
         tail = (tail + [w for s in segments for w in s.words])[-20:]
     return out
@@ -208,6 +204,8 @@ def transcribe_stream(
     read = 0
     need = window + lookahead
     before = [w for s in windows[-1].segments for w in s.words][-20:] if windows else []
+    finder = SpeechFinder(origin_for(skip))
+    fed = finder.done
 
     def finish_window(buffer: np.ndarray, pieces: list[tuple[int, int]], final: bool) -> np.ndarray:
         """Decode the window at the start of ``buffer`` (VAD ``pieces`` of all of it); the rest."""
@@ -235,6 +233,7 @@ def transcribe_stream(
         if on_window:
             on_window(done_window)
         pos += cut
+        finder.forget(pos)
         if on_progress:
             on_progress(pos / SAMPLE_RATE)
         return buffer[cut:].copy()
@@ -242,13 +241,17 @@ def transcribe_stream(
     def finish_windows(buffer: np.ndarray, pieces: list[tuple[int, int]] | None = None) -> np.ndarray:
         """Every full window (plus look-ahead) at the start of ``buffer``; the rest."""
         while len(buffer) >= window + lookahead:
-            buffer = finish_window(buffer, pieces if pieces is not None else speech_pieces(buffer), final=False)
+            buffer = finish_window(buffer, pieces if pieces is not None else finder.pieces(pos, pos + len(buffer)),
+                                   final=False)
             pieces = None
         return buffer
 
     if on_progress:
         on_progress(pos / SAMPLE_RATE)
     for block in blocks:
+        if read + len(block) > fed:  # VAD sees every sample from the start of the block holding the resume point
+            finder.feed(block[max(0, fed - read):])
+            fed = read + len(block)
         if read + len(block) <= skip:
             read += len(block)
             continue
@@ -262,7 +265,7 @@ def transcribe_stream(
         buffer = np.concatenate(pending)
         pieces = None
         if language is None and not any(w.segments for w in windows) and len(buffer) < DETECT_WINDOW_S * SAMPLE_RATE:
-            pieces = speech_pieces(buffer)
+            pieces = finder.pieces(pos, pos + len(buffer))
             if sum(b - a for a, b in pieces) < 30 * SAMPLE_RATE:  # too little speech to tell the language: read on
                 need = int(DETECT_WINDOW_S * SAMPLE_RATE)
                 pending, buffered = [buffer], len(buffer)
@@ -270,9 +273,10 @@ def transcribe_stream(
                     continue
         buffer = finish_windows(buffer, pieces)
         pending, buffered, need = [buffer], len(buffer), window + lookahead
+    finder.finish()
     buffer = finish_windows(np.concatenate(pending) if pending else np.zeros(0, np.float32))
     if len(buffer) > 0.1 * SAMPLE_RATE:
-        finish_window(buffer, speech_pieces(buffer), final=True)
+        finish_window(buffer, finder.pieces(pos, pos + len(buffer)), final=True)
     elif len(buffer):
         pos += len(buffer)
     segments = [s for w in windows for s in w.segments]
