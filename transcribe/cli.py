@@ -105,7 +105,8 @@ def transcribe(
         [], "-f", "--format", show_default=False,
         help="Output format, repeatable: md (notes), json (everything, see transcribe/notes.schema.json), "
              "srt, vtt (subtitles), txt (the transcript, a sentence a line), youtube (chapter list for a "
-             "video description), ffmetadata (ffmpeg chapter file). The first goes to -o, the others "
+             "video description), ffmetadata (ffmpeg chapter file), html (a page with a player, timeline and "
+             "searchable transcript). The first goes to -o, the others "
              "beside it. Default: the one -o's suffix names, else md."),
     embed_chapters: Optional[Path] = typer.Option(
         None, "--embed-chapters", metavar="OUT",
@@ -170,7 +171,7 @@ def chapters(
         help="File for the first --format ('-' for standard output). Default: the transcript's name with "
              "the format's suffix."),
     formats: List[str] = typer.Option([], "-f", "--format", show_default=False,
-                                      help="md, json, srt, vtt, txt, youtube or ffmetadata; repeatable. "
+                                      help="md, json, srt, vtt, txt, youtube, ffmetadata or html; repeatable. "
                                            "Default: the one -o's suffix names, else md."),
     n_chapters: Optional[int] = typer.Option(None, "--chapters", show_default=False,
                                              help="Force this many chapters."),

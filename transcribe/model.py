@@ -292,11 +292,14 @@ class RenderOptions:
         transcript: ``md``: the chapter's text as time-stamped paragraphs under its notes.
         line_width: subtitles: characters per line at most.
         line_count: subtitles: lines per cue at most.
+        media_href: ``html``: link from the page to the media file (relative, URL-encoded), or
+            None for a page without a player.
     """
 
     transcript: bool = True
     line_width: int = CUE_LINE_CHARS
     line_count: int = CUE_LINES
+    media_href: str | None = None
 
 
 @dataclass

@@ -163,6 +163,7 @@ def _run(opts: Options, reporter: Reporter | None, lock: OutputLock) -> list[Pat
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, detail=opts.detail,
                         length=opts.length, llm_settings=opts.llm)
     notes.options = render_options(opts)
+    notes.options.media_href = render.media_href(opts.input, outputs.get("html"))
     warn_unmet(notes, outputs, opts.chapters, reporter)
     written = []
     if opts.embed_chapters is not None:  # first: if the container refuses, no notes are written either

@@ -81,5 +81,17 @@ def _run_chapters(opts: ChaptersOptions, reporter: Reporter | None, lock: Output
     notes = build_notes(transcript, header, opts.chapters, opts.script, reporter, timed=timed, detail=opts.detail,
                         length=opts.length, llm_settings=opts.llm)
     notes.options = render_options(opts)
+    page = outputs.get("html")
+    notes.options.media_href = render.media_href(_recording(transcript, source, page), page)
     warn_unmet(notes, outputs, opts.chapters, reporter)
     return write_outputs(outputs, notes, reporter, [])
+
+
+def _recording(transcript, source: Path, page: Path | None) -> Path | None:
+    """The recording a saved transcript was made from (its ``source.file``), for the ``html`` page's
+    player: beside the page, else beside the transcript; None when it is in neither place, when no
+    ``html`` is written (``page`` None) and for imported text and subtitles (which name no recording)."""
+    name = transcript.source.get("file") if transcript.model not in ("text", "subtitles") else None
+    if not name or page is None:
+        return None
+    return next((p for p in (page.parent / Path(name).name, source.parent / Path(name).name) if p.is_file()), None)
