@@ -17,7 +17,9 @@ from typing import List, Optional
 import typer
 
 from transcribe import __version__, allocator
+from transcribe import cli_options as batch_opt
 from transcribe.asr import BEAM_SIZE, BUNDLED_MODEL
+from transcribe.batch import BatchOptions, run_batch
 from transcribe.errors import EXIT_INPUT, TranscribeError
 from transcribe.llm import LLMSettings
 from transcribe.pipeline import Interrupted, Options, run
@@ -136,7 +138,8 @@ def transcribe(
     """Turn a recorded talk into time-coded markdown chapter notes, offline.
 
     Notes from an existing transcript, without ASR: transcribe chapters TRANSCRIPT
-    (see transcribe chapters --help).
+    (see transcribe chapters --help). Many recordings at once: transcribe batch INPUTS... -o OUTDIR
+    (see transcribe batch --help).
     """
     _check_url(input)
     _check_output_option(output, input)
@@ -207,6 +210,46 @@ def chapters(
     _guarded(job, transcript, debug)
 
 
+batch_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
+                        context_settings={"help_option_names": ["-h", "--help"]})
+
+
+@batch_app.command()
+def batch(
+    inputs: List[str] = batch_opt.INPUTS, outdir: Path = batch_opt.OUTDIR, workers: int = batch_opt.WORKERS,
+    ray: Optional[str] = batch_opt.RAY, threads: int = batch_opt.THREADS, force: bool = batch_opt.FORCE,
+    model: str = batch_opt.MODEL, language: str = batch_opt.LANGUAGE, chapters: Optional[int] = batch_opt.CHAPTERS,
+    detail: str = batch_opt.DETAIL, length: float = batch_opt.LENGTH, llm_url: Optional[str] = LLM_URL,
+    llm_model: Optional[str] = LLM_MODEL, llm_timeout: Optional[float] = LLM_TIMEOUT,
+    audio_track: int = batch_opt.AUDIO_TRACK, engine: str = batch_opt.ENGINE,
+    beam_size: Optional[int] = batch_opt.BEAM, device: str = batch_opt.DEVICE,
+    formats: List[str] = batch_opt.FORMATS, script: str = SCRIPT, no_transcript: bool = NO_TRANSCRIPT,
+    max_line_width: Optional[int] = MAX_LINE_WIDTH, max_line_count: Optional[int] = MAX_LINE_COUNT,
+    initial_prompt: str = batch_opt.INITIAL_PROMPT, hotwords: str = batch_opt.HOTWORDS,
+    translate: bool = batch_opt.TRANSLATE, quiet: bool = batch_opt.QUIET, debug: bool = batch_opt.DEBUG,
+) -> None:
+    """Notes for many recordings: one set of outputs per input under OUTDIR, on every core (or on Ray).
+
+    A re-run skips the files done with the same options, resumes a long file cut short and
+    retries the failed ones. Exit status: 0 when every file is done, 1 when any failed (their
+    messages are in OUTDIR/manifest.jsonl) or for bad inputs, 2 for bad options, 130 after Ctrl-C.
+    """
+    opts = Options(input=Path("."), force=force, model=model, language=None if language == "auto" else language,
+                   chapters=chapters, detail=detail, length=length, audio_track=audio_track, device=device,
+                   threads=threads, formats=formats, script=script, translate=translate, engine=engine,
+                   beam_size=beam_size, md_transcript=not no_transcript, max_line_width=max_line_width,
+                   max_line_count=max_line_count, initial_prompt=initial_prompt, hotwords=hotwords)
+    failed = []
+
+    def job() -> None:
+        opts.llm = LLMSettings.from_options(llm_url, llm_model, llm_timeout)
+        summary = run_batch(BatchOptions(inputs, outdir, opts, workers, ray), Reporter(quiet=quiet))
+        failed.append(summary.failed)
+    _guarded(job, outdir, debug)
+    if failed and failed[0]:
+        raise typer.Exit(EXIT_INPUT)
+
+
 def _check_url(source: Path) -> None:
     """A URL is not a file: say so, and how to get one (Path() has turned ``//`` into ``/``)."""
     if str(source).lower().startswith("file:/") and not source.exists():
@@ -260,19 +303,20 @@ def _guarded(job, source: Path, debug: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the command, exits with its status.
 
-    ``transcribe chapters ...`` runs the transcript-only command, whatever files
-    exist here (a media file named ``chapters`` is ``./chapters``). Click's own usage
+    ``transcribe chapters ...`` runs the transcript-only command and ``transcribe batch ...``
+    the one for many files, whatever files exist here (a media file named ``chapters`` or
+    ``batch`` is ``./chapters``, ``./batch``). Click's own usage
     errors (a missing argument, a non-integer ``--chapters``) are turned into
     the same one-line format as ours, exit status 2.
     """
     args = sys.argv[1:] if argv is None else list(argv)
-    sub = bool(args) and args[0] == "chapters"
-    command = typer.main.get_command(chapters_app if sub else app)
+    sub = args[0] if args and args[0] in ("chapters", "batch") else ""
+    command = typer.main.get_command({"chapters": chapters_app, "batch": batch_app}.get(sub, app))
+    rest = batch_opt.ray_flag(args[1:]) if sub == "batch" else args[1:] if sub else args
     try:
-        status = command.main(args=args[1:] if sub else args, standalone_mode=False,
-                              prog_name="transcribe chapters" if sub else "transcribe")
+        status = command.main(args=rest, standalone_mode=False, prog_name=f"transcribe {sub}".strip())
     except typer.TyperException as exc:  # Click's UsageError/BadParameter (exit_code 2)
-        print(f"transcribe: error: {exc.format_message()} (see transcribe{' chapters' if sub else ''} --help)",
+        print(f"transcribe: error: {exc.format_message()} (see transcribe{' ' + sub if sub else ''} --help)",
               file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.Abort:
