@@ -130,6 +130,8 @@ def choose_workers(requested: int, threads: int, files: int, cpus: int, memory_m
     if requested:
         workers = min(requested, max(files, 1))
         why = "as asked" if workers == requested else f"{requested} asked, {files} file{'' if files == 1 else 's'}"
+        if workers > cpus:
+            why += f"; more than the {cpus} cores, which makes the batch slower, not faster"
     else:
         by_memory = int(memory_mb // WORKER_MEMORY_MB) if memory_mb is not None else cpus
         workers = max(1, min(cpus // max(threads, 1), by_memory, files))
@@ -234,7 +236,8 @@ def run_batch(opts: BatchOptions, reporter: Reporter | None = None) -> BatchSumm
         jobs, summary.skipped = _jobs(opts, planned, manifest.load(), manifest, reporter)
         jobs.sort(key=lambda job: -(job.duration_s or 0.0))  # longest first: see the module's docstring
         if not jobs:
-            reporter.step(f"Nothing to do: all {len(planned)} files are done (see {manifest.path})")
+            reporter.step(f"Nothing to do: {'the file is' if len(planned) == 1 else f'all {len(planned)} files are'} "
+                          f"done (see {manifest.path})")
             return summary
         runner, plan = _runner(opts, jobs, reporter)
         on_ray = runner is not _local_runner()
@@ -311,4 +314,5 @@ def _report(summary: BatchSummary, manifest: Path, reporter: Reporter) -> None:
     reporter.step(line)
     if summary.failed:
         reporter.warn(f"{summary.failed} file{'' if summary.failed == 1 else 's'} failed (their messages are "
-                      "in the manifest); run the same command again to retry them")
+                      "in the manifest); run the same command again to retry them (add --force where the message "
+                      "is that an output already exists)")

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from transcribe.errors import UsageError
+from transcribe.errors import TranscribeError, UsageError
 
 MEDIA_SUFFIXES = frozenset(
     ".mp4 .m4v .m4a .mov .mkv .mka .webm .mp3 .wav .ogg .oga .opus .flac .aac .wma .wmv .avi .mpg "
@@ -67,7 +67,7 @@ def _expand_one(arg: str, base: Path, from_list: bool) -> tuple[list[Path], list
     if not path.exists() and _is_glob(arg):
         matches = sorted(glob.glob(str(path), recursive=True))
         if not matches:
-            raise UsageError(f"{arg}: no file matches")
+            raise TranscribeError(f"{arg}: no file matches")
         files, roots = [], []
         for match in matches:
             more, their_roots = _expand_one(match, base, from_list=True)
@@ -77,13 +77,13 @@ def _expand_one(arg: str, base: Path, from_list: bool) -> tuple[list[Path], list
     if path.is_dir():
         files = _folder_files(path)
         if not files and not from_list:
-            raise UsageError(f"{arg}: no media files in this folder (looked for "
+            raise TranscribeError(f"{arg}: no media files in this folder (looked for "
                              f"{', '.join(sorted(MEDIA_SUFFIXES)[:6])}, ...)")
         return files, [path]
     if path.is_file() and path.suffix.lower() in LIST_SUFFIXES and not from_list:
         return _read_list(path)
     if not path.exists() and not from_list:
-        raise UsageError(f"{arg}: no such file or folder")
+        raise TranscribeError(f"{arg}: no such file or folder")
     return [path], [path.parent]  # a missing list entry fails in its own run, with its own message
 
 
@@ -91,7 +91,7 @@ def _read_list(listing: Path) -> tuple[list[Path], list[Path]]:
     try:
         lines = listing.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{listing}: cannot read this list of paths ({exc})") from None
+        raise TranscribeError(f"{listing}: cannot read this list of paths ({exc})") from None
     files, roots = [], []
     for line in lines:
         line = line.strip()
@@ -100,7 +100,7 @@ def _read_list(listing: Path) -> tuple[list[Path], list[Path]]:
             files += more
             roots += their_roots
     if not files:
-        raise UsageError(f"{listing}: lists no media files")
+        raise TranscribeError(f"{listing}: lists no media files")
     return files, roots
 
 

@@ -71,7 +71,7 @@ def run_job(job: Job, template: Options, threads: int, models: Models, worker: s
     duration, status, error, written = job.duration_s, OK, None, []
     try:
         job.notes.parent.mkdir(parents=True, exist_ok=True)
-        written = [str(p) for p in run(file_options(template, job, threads), Reporter(quiet=True), models)]
+        written = [str(p) for p in run(file_options(template, job, threads), _FileReporter(str(job.input)), models)]
         tpath = transcript_path(job.notes)
         if tpath.is_file():
             written.append(str(tpath))
@@ -113,3 +113,15 @@ def failed_result(job: Job, message: str, worker: str = "") -> FileResult:
     """A ``failed`` line for a file no worker could finish (every attempt's worker died)."""
     return FileResult(input=str(job.input), status=FAILED, duration_s=job.duration_s, error=message,
                       key=job.key, attempts=job.attempt, worker=worker, finished=now())
+
+
+class _FileReporter(Reporter):
+    """A worker's reporter: quiet, and each warning names its input (several files' warnings
+    come out mixed on one stderr)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(quiet=True)
+        self.name = name
+
+    def warn(self, message: str) -> None:
+        super().warn(message if message.startswith(self.name) else f"{self.name}: {message}")
