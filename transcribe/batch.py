@@ -256,8 +256,9 @@ def run_batch(opts: BatchOptions, reporter: Reporter | None = None) -> BatchSumm
             runner(jobs, replace(opts.file, threads=plan.threads), plan.workers, plan.threads, arrived,
                    MAX_ATTEMPTS)
         except KeyboardInterrupt:
-            raise Interrupted(f"interrupted: {summary.ok + summary.failed} of {len(jobs)} files finished in "
-                              f"this run (see {manifest.path}); run the same command again to continue (files "
+            done = summary.ok + summary.failed
+            raise Interrupted(f"interrupted: {done} of {len(jobs)} files finished in this run"
+                              f"{f' (see {manifest.path})' if done else ''}; run the same command again to continue (files "
                               "done are skipped, a file cut short resumes from its journal)") from None
     finally:
         manifest.close()
