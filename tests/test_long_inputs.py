@@ -175,9 +175,11 @@ def test_no_text_in_silence_or_music_between_speech(tmp_path):
     # ... at its true time: the same words as in the sample, shifted by the gaps
     sample = _segments(Path(__file__).resolve().parents[1] / "samples" / "talk.asr.json")
     first = next(w for s in sample for w in s["words"] if w["start"] >= 200.0)
-    moved = min(after_silence, key=lambda w: abs(w["start"] - (first["start"] - 200 + silence[1])))
-    assert moved["text"].strip().lower() == first["text"].strip().lower()
-    assert abs(moved["start"] - (first["start"] - 200 + silence[1])) < 0.5
+    expected = first["start"] - 200 + silence[1]
+    same = [w for w in after_silence if w["text"].strip().lower() == first["text"].strip().lower()]
+    assert same, first  # the word is there ...
+    moved = min(same, key=lambda w: abs(w["start"] - expected))  # (nearest of its kind: two words 0.3 s
+    assert abs(moved["start"] - expected) < 0.5                  # apart can be equally near) ... on time
 
 
 def test_find_loop_catches_whisper_loops_not_speech():
