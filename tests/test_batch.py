@@ -119,7 +119,8 @@ def test_a_rerun_skips_what_is_done_and_retries_the_failed(talks, local_run):
 def test_ctrl_c_stops_cleanly_and_the_same_command_continues(talks, tmp_path):
     out = tmp_path / "notes"
     cmd = [sys.executable, "-m", "transcribe", "batch", str(talks), "-o", str(out), "--workers", "2"]
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True,  # SIGINT as from a terminal, even when
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # run in the background
     for line in proc.stderr:
         if line.startswith("[1/6]"):
             proc.send_signal(signal.SIGINT)

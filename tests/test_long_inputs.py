@@ -20,8 +20,11 @@ from transcribe.journal import Journal
 
 
 def _cli(*args: str) -> subprocess.Popen:
+    # SIGINT as a terminal gives it: a runner that starts the tests in the background (a shell's
+    # `cmd &`) hands them SIGINT ignored, and Python then raises no KeyboardInterrupt.
     return subprocess.Popen([sys.executable, "-m", "transcribe", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _windows(journal: Path) -> int:
